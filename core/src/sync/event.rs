@@ -1,0 +1,122 @@
+//! [`Event`]: a flag that contexts wait on until it is set. Recipe 12.2's
+//! `threading.Event`, the way to learn that a thread has started (or that anything
+//! has happened); also the book's `(data, Event)` "tell me when it's done" pairs.
+
+use core::fmt;
+use core::future::poll_fn;
+use core::pin::pin;
+
+use mutex_traits::{ConstInit, ScopedRawMutex};
+
+#[cfg(feature = "std")]
+use super::error::WaitTimeoutError;
+use crate::loom::{AtomicUsize, Ordering};
+use crate::wait::WaitList;
+
+const SET: usize = 1;
+const WAITERS: usize = 2;
+
+/// A settable flag with waiters: `set` wakes everyone waiting, `clear` resets it.
+///
+/// Like Python's `Event`, a waiter woken by `set` returns even if the event is
+/// cleared again before the waiter runs. Setting is interrupt-safe with
+/// [`CriticalSectionRawMutex`](crate::raw::CriticalSectionRawMutex): an interrupt
+/// handler can `set` an event a task awaits.
+///
+/// ```
+/// use spindle_core::raw::ParkingRawMutex;
+/// use spindle_core::sync::Event;
+///
+/// static STARTED: Event<ParkingRawMutex> = Event::new();
+///
+/// let t = std::thread::spawn(|| {
+///     STARTED.set(); // "I am running"
+/// });
+/// STARTED.wait_blocking();
+/// assert!(STARTED.is_set());
+/// t.join().unwrap();
+/// ```
+pub struct Event<R> {
+    state: AtomicUsize,
+    waiters: WaitList<R>,
+}
+
+impl<R: ScopedRawMutex + ConstInit> Event<R> {
+    loom_const_fn! {
+        /// A new, unset event.
+        pub fn new() -> Self {
+            Self {
+                state: AtomicUsize::new(0),
+                waiters: WaitList::new(),
+            }
+        }
+    }
+}
+
+impl<R: ScopedRawMutex + ConstInit> Default for Event<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: ScopedRawMutex> Event<R> {
+    /// Sets the flag and wakes every waiter.
+    pub fn set(&self) {
+        let prev = self.state.fetch_or(SET, Ordering::Release);
+        if prev & WAITERS != 0 {
+            self.waiters.wake_all_or(|| {
+                self.state.fetch_and(!WAITERS, Ordering::Relaxed);
+            });
+        }
+    }
+
+    /// Resets the flag; later waiters wait again.
+    pub fn clear(&self) {
+        self.state.fetch_and(!SET, Ordering::Relaxed);
+    }
+
+    /// Whether the flag is set now.
+    #[inline]
+    pub fn is_set(&self) -> bool {
+        self.state.load(Ordering::Acquire) & SET != 0
+    }
+
+    /// Waits until the flag is set.
+    pub async fn wait(&self) {
+        if self.is_set() {
+            return;
+        }
+        let mut waiter = pin!(self.waiters.waiter());
+        poll_fn(|cx| {
+            waiter.as_mut().poll_wait(cx, || {
+                self.state.fetch_or(WAITERS, Ordering::Acquire) & SET != 0
+            })
+        })
+        .await
+    }
+
+    /// Waits until the flag is set, blocking the thread.
+    pub fn wait_blocking(&self) {
+        if !self.is_set() {
+            crate::wait::block_on(self.wait());
+        }
+    }
+
+    /// Waits at most `timeout` for the flag (Python's `wait(timeout)`, whose `False`
+    /// is the error here).
+    #[cfg(feature = "std")]
+    pub fn wait_timeout(&self, timeout: core::time::Duration) -> Result<(), WaitTimeoutError> {
+        if self.is_set() {
+            return Ok(());
+        }
+        crate::wait::block_on_timeout(self.wait(), timeout).ok_or(WaitTimeoutError::TimedOut)
+    }
+}
+
+impl<R> fmt::Debug for Event<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("set", &(self.state.load(Ordering::Relaxed) & SET != 0))
+            .finish()
+    }
+}

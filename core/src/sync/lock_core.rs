@@ -1,0 +1,134 @@
+//! The lock protocol shared by [`Mutex`](super::Mutex) and
+//! [`ReentrantMutex`](super::ReentrantMutex): one atomic word with a `LOCKED` and a
+//! `WAITERS` bit, plus a [`WaitList`].
+//!
+//! - Uncontended lock and unlock are one atomic operation each (a compare-exchange,
+//!   a fetch-sub); the wait list's raw exclusion is not touched.
+//! - A waiter sets `WAITERS` in the same atomic operation that re-reads `LOCKED`
+//!   (inside [`Waiter::poll_wait`]'s check, under the list lock); an unlocker that
+//!   sees `WAITERS` hands off to the first waiter. Both act on one word, so a
+//!   wake-up cannot be lost.
+//! - `WAITERS` is cleared only under the list lock when the list is empty; a stale
+//!   set bit costs one extra trip through the slow path, never a lost wake-up.
+//! - Newcomers may take a just-released lock before the woken waiter runs (barging,
+//!   as parking_lot and std do, for throughput); a waiter that loses that race goes
+//!   back to the *front* of the list, so it cannot be starved by a stream of them.
+
+use core::future::poll_fn;
+use core::pin::pin;
+use core::task::Poll;
+
+use mutex_traits::{ConstInit, ScopedRawMutex};
+
+use crate::loom::{AtomicUsize, Ordering};
+use crate::wait::WaitList;
+
+const LOCKED: usize = 1;
+const WAITERS: usize = 2;
+
+/// How many times a blocking lock re-checks before it parks (or spins in
+/// `block_on`). Short: a critical section is usually over in that time.
+#[cfg(not(loom))]
+pub(crate) const SPIN_LIMIT: u32 = 64;
+#[cfg(loom)]
+pub(crate) const SPIN_LIMIT: u32 = 0;
+
+pub(crate) struct LockCore<R> {
+    state: AtomicUsize,
+    waiters: WaitList<R>,
+}
+
+impl<R: ScopedRawMutex + ConstInit> LockCore<R> {
+    loom_const_fn! {
+        pub(crate) fn new() -> Self {
+            Self {
+                state: AtomicUsize::new(0),
+                waiters: WaitList::new(),
+            }
+        }
+    }
+}
+
+impl<R: ScopedRawMutex> LockCore<R> {
+    #[inline]
+    pub(crate) fn try_lock(&self) -> bool {
+        self.state
+            .compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+            || self.try_lock_slow()
+    }
+
+    #[cold]
+    fn try_lock_slow(&self) -> bool {
+        let mut s = self.state.load(Ordering::Relaxed);
+        loop {
+            if s & LOCKED != 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                s,
+                s | LOCKED,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => s = now,
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_locked(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & LOCKED != 0
+    }
+
+    /// Spins briefly while the lock is held, then reports whether it was taken.
+    /// Spinning reads the word without writing it, so it does not steal the cache
+    /// line from the owner.
+    #[inline]
+    pub(crate) fn spin_try_lock(&self) -> bool {
+        for _ in 0..SPIN_LIMIT {
+            if self.state.load(Ordering::Relaxed) & LOCKED == 0 && self.try_lock() {
+                return true;
+            }
+            crate::loom::spin_hint();
+        }
+        self.try_lock()
+    }
+
+    pub(crate) async fn lock(&self) {
+        if self.try_lock() {
+            return;
+        }
+        let mut waiter = pin!(self.waiters.waiter());
+        poll_fn(|cx| loop {
+            if self.try_lock() {
+                return Poll::Ready(());
+            }
+            let ready = waiter.as_mut().poll_wait(cx, || {
+                self.state.fetch_or(WAITERS, Ordering::Relaxed) & LOCKED == 0
+            });
+            if ready.is_pending() {
+                return Poll::Pending;
+            }
+        })
+        .await
+    }
+
+    /// # Contract
+    /// The caller holds the lock.
+    #[inline]
+    pub(crate) fn unlock(&self) {
+        let prev = self.state.fetch_sub(LOCKED, Ordering::Release);
+        if prev & WAITERS != 0 {
+            self.wake_waiter();
+        }
+    }
+
+    #[cold]
+    fn wake_waiter(&self) {
+        self.waiters.wake_one_or(|| {
+            self.state.fetch_and(!WAITERS, Ordering::Relaxed);
+        });
+    }
+}
