@@ -101,15 +101,17 @@ impl<R: ScopedRawMutex> LockCore<R> {
             return;
         }
         let mut waiter = pin!(self.waiters.waiter());
+        // A queued waiter does not try again until it is woken: it keeps its place
+        // in line rather than racing the waiters ahead of it.
         poll_fn(|cx| loop {
-            if self.try_lock() {
-                return Poll::Ready(());
-            }
-            let ready = waiter.as_mut().poll_wait(cx, || {
+            let woken = waiter.as_mut().poll_wait(cx, || {
                 self.state.fetch_or(WAITERS, Ordering::Relaxed) & LOCKED == 0
             });
-            if ready.is_pending() {
+            if woken.is_pending() {
                 return Poll::Pending;
+            }
+            if self.try_lock() {
+                return Poll::Ready(());
             }
         })
         .await

@@ -123,15 +123,17 @@ impl<R: ScopedRawMutex> Semaphore<R> {
             return;
         }
         let mut waiter = pin!(self.waiters.waiter());
+        // A queued waiter does not try again until it is woken: it keeps its place
+        // in line rather than racing the waiters ahead of it.
         poll_fn(|cx| loop {
-            if self.try_take() {
-                return Poll::Ready(());
-            }
-            let ready = waiter.as_mut().poll_wait(cx, || {
+            let woken = waiter.as_mut().poll_wait(cx, || {
                 self.state.fetch_or(WAITERS, Ordering::Relaxed) >= ONE
             });
-            if ready.is_pending() {
+            if woken.is_pending() {
                 return Poll::Pending;
+            }
+            if self.try_take() {
+                return Poll::Ready(());
             }
         })
         .await
@@ -183,7 +185,7 @@ impl<R: ScopedRawMutex> Semaphore<R> {
             };
             match self.state.compare_exchange_weak(
                 s,
-                new * ONE | (s & WAITERS),
+                (new * ONE) | (s & WAITERS),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {

@@ -66,7 +66,7 @@ impl<R: ScopedRawMutex> WaitGroup<R> {
                 .ok_or(WaitGroupError::Overflow)?;
             match self.state.compare_exchange_weak(
                 s,
-                count * ONE | (s & WAITERS),
+                (count * ONE) | (s & WAITERS),
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {

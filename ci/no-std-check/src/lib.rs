@@ -1,0 +1,83 @@
+//! A bare-metal-shaped consumer of spindle-core: `#![no_std]`, `#![no_main]`, its own
+//! panic handler and critical-section implementation, using each primitive through
+//! the try, async (via `block_on_with`) and interrupt-safe paths.
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use spindle_core::raw::{CriticalSectionRawMutex, NoopRawMutex, SpinRawMutex};
+use spindle_core::sync::ordered::{acquire, OrderedMutex};
+use spindle_core::sync::{
+    BoundedSemaphore, Condvar, Event, Mutex, Notify, Oneshot, ReentrantMutex, Semaphore,
+    WaitGroup,
+};
+use spindle_core::wait::{block_on_with, SpinRelax};
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+/// A single-core critical section: stands in for "mask interrupts" on a real target.
+struct SingleCore;
+critical_section::set_impl!(SingleCore);
+
+static IRQ_MASKED: AtomicBool = AtomicBool::new(false);
+
+// SAFETY: on the single-core targets this stands in for, masking interrupts is the
+// whole of the exclusion; here an atomic flag records it.
+unsafe impl critical_section::Impl for SingleCore {
+    unsafe fn acquire() -> bool {
+        IRQ_MASKED.swap(true, Ordering::Acquire)
+    }
+    unsafe fn release(was_masked: bool) {
+        IRQ_MASKED.store(was_masked, Ordering::Release);
+    }
+}
+
+static SHARED: Mutex<CriticalSectionRawMutex, u32> = Mutex::new(0);
+static READY: Event<CriticalSectionRawMutex> = Event::new();
+static SLOTS: Semaphore<SpinRawMutex> = Semaphore::new(2);
+static BOUNDED: BoundedSemaphore<SpinRawMutex> = BoundedSemaphore::new(1);
+static RESULT: Oneshot<CriticalSectionRawMutex, u32> = Oneshot::new();
+static DONE: WaitGroup<SpinRawMutex> = WaitGroup::new();
+static KICK: Notify<SpinRawMutex> = Notify::new();
+static CHANGED: Condvar<SpinRawMutex> = Condvar::new();
+static FORK_A: OrderedMutex<SpinRawMutex, u8> = OrderedMutex::new("a", 0);
+static FORK_B: OrderedMutex<SpinRawMutex, u8> = OrderedMutex::new("b", 0);
+
+/// What an interrupt handler would do: try-lock, set an event, complete a result.
+#[no_mangle]
+pub extern "C" fn spindle_irq() {
+    if let Ok(mut n) = SHARED.try_lock() {
+        *n += 1;
+    }
+    let _ = RESULT.send(7);
+    READY.set();
+    KICK.notify_one();
+}
+
+/// The main loop's side: waits with `block_on_with` and a spinning relax.
+#[no_mangle]
+pub extern "C" fn spindle_main() -> u32 {
+    block_on_with(READY.wait(), SpinRelax);
+    let value = block_on_with(RESULT.recv(), SpinRelax).unwrap_or(0);
+    let permit = block_on_with(SLOTS.acquire(), SpinRelax);
+    drop(permit);
+    let _ = BOUNDED.release();
+    block_on_with(KICK.notified(), SpinRelax);
+    let _ = DONE.add(1);
+    let _ = DONE.done();
+    block_on_with(DONE.wait(), SpinRelax);
+    let guard = block_on_with(SHARED.lock(), SpinRelax);
+    let guard = block_on_with(CHANGED.wait_until(guard, |n| *n > 0), SpinRelax);
+    let total = *guard + value;
+    drop(guard);
+    let local: ReentrantMutex<NoopRawMutex, u32> = ReentrantMutex::new(1);
+    let outer = local.try_lock().map(|g| *g).unwrap_or(0);
+    let forks = acquire([&FORK_B, &FORK_A]).map(|g| g[0] + g[1]).unwrap_or(0);
+    total + outer + u32::from(forks)
+}
