@@ -1,1 +1,128 @@
-fn main() {}
+//! `spindle`: run the Python Cookbook chapter 12 recipes rewritten with spindle.
+//!
+//! ```text
+//! spindle tour          run every recipe in the book's order
+//! spindle run 12.4      run one recipe (by number or module name, e.g. r12_04_locks)
+//! spindle list          list the recipes
+//! ```
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use spindle_cookbook::{find, Recipe, RECIPES};
+
+/// Python Cookbook chapter 12 ("Concurrency") recipes, rewritten with spindle.
+#[derive(Debug, Parser)]
+#[command(name = "spindle", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every recipe in the book's order, then print a summary.
+    Tour,
+    /// Run one recipe.
+    Run {
+        /// The recipe: its number (`12.4`) or module name (`r12_04_locks`, `r12_04`).
+        recipe: String,
+    },
+    /// List the recipes: number, module name and title.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        Command::Tour => tour(&mut out),
+        Command::Run { recipe } => match find(&recipe) {
+            Some(r) => run_one(&mut out, r).map(|()| true),
+            None => {
+                drop(out);
+                eprintln!("{}", unknown_recipe(&recipe));
+                return ExitCode::from(2);
+            }
+        },
+        Command::List => list(&mut out).map(|()| true),
+    };
+    let _ = out.flush();
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        // Output piped into something that stopped reading (`spindle tour | head`).
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn unknown_recipe(query: &str) -> String {
+    let known: Vec<String> = RECIPES
+        .iter()
+        .map(|r| format!("{} ({})", r.id, r.name))
+        .collect();
+    format!(
+        "error: unknown recipe `{query}`; known recipes: {}\n(see `spindle list`)",
+        known.join(", ")
+    )
+}
+
+fn run_one(out: &mut dyn Write, recipe: &Recipe) -> io::Result<()> {
+    (recipe.run)(out).map_err(|e| match e.kind() {
+        io::ErrorKind::BrokenPipe => e,
+        _ => io::Error::other(format!("recipe {} failed: {e}", recipe.id)),
+    })
+}
+
+/// Runs every recipe; `Ok(false)` if any failed (the rest still run).
+fn tour(out: &mut dyn Write) -> io::Result<bool> {
+    let t0 = Instant::now();
+    let mut failed = Vec::new();
+    for (i, recipe) in RECIPES.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        if let Err(e) = run_one(out, recipe) {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                return Err(e);
+            }
+            out.flush()?;
+            eprintln!("error: {e}");
+            failed.push(recipe.id);
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    writeln!(out)?;
+    if failed.is_empty() {
+        writeln!(
+            out,
+            "tour: {} recipes ran, all ok, in {:.1} ms",
+            RECIPES.len(),
+            secs * 1e3
+        )?;
+    } else {
+        writeln!(
+            out,
+            "tour: {} recipes ran, {} failed ({}), in {:.1} ms",
+            RECIPES.len(),
+            failed.len(),
+            failed.join(", "),
+            secs * 1e3
+        )?;
+    }
+    Ok(failed.is_empty())
+}
+
+fn list(out: &mut dyn Write) -> io::Result<()> {
+    for r in RECIPES {
+        writeln!(out, "{:<6} {:<18} {}", r.id, r.name, r.title)?;
+    }
+    Ok(())
+}

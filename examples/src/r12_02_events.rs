@@ -1,0 +1,265 @@
+//! Recipe 12.2, "knowing when a thread has started": an [`Event`] that a thread sets
+//! once it runs, a [`Semaphore`] with no permits that releases waiting workers one at
+//! a time, an `Event` wait that times out, and a [`Condvar`] that the main thread
+//! waits on until the workers' log shows what it expects (the `Condition` of the
+//! book's periodic timer, whose full form arrives with spindle-std's threads).
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use spindle_std::sync::{Condvar, Event, Mutex, Semaphore, WaitGroup};
+
+use crate::{failed, join, ms, write_heading};
+
+/// The book's recipe number.
+pub const ID: &str = "12.2";
+/// The module and example name.
+pub const NAME: &str = "r12_02_events";
+/// The section title.
+pub const TITLE: &str = "Events: knowing when a thread has started";
+
+/// How long the demo waits for anything that should happen at once before calling
+/// it a failure (never reached when things work).
+const PATIENCE: Duration = Duration::from_secs(5);
+
+/// Runs the recipe's demos and writes the section to `out`.
+///
+/// ```
+/// let mut out = Vec::new();
+/// spindle_cookbook::r12_02_events::run(&mut out).unwrap();
+/// assert!(String::from_utf8(out).unwrap().contains("countdown is running"));
+/// ```
+pub fn run(out: &mut dyn Write) -> io::Result<()> {
+    write_heading(out, ID, TITLE)?;
+    countdown(out)?;
+    semaphore_workers(out)?;
+    event_wakes_everyone(out)?;
+    wait_with_timeout(out)?;
+    Ok(())
+}
+
+/// The book's countdown: the thread sets `started` as its first act, and the main
+/// thread waits on it before saying "countdown is running".
+fn countdown(out: &mut dyn Write) -> io::Result<()> {
+    let started = Event::new();
+    let log: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let t0 = Instant::now();
+    let waited = thread::scope(|s| {
+        let t = s.spawn(|| {
+            log.with_lock(|l| l.push("countdown thread: countdown starting".into()));
+            started.set();
+            for n in (1..=3).rev() {
+                log.with_lock(|l| l.push(format!("countdown thread: T-minus {n}")));
+                thread::sleep(Duration::from_millis(2));
+            }
+        });
+        let wait_start = Instant::now();
+        let waited = started
+            .wait_timeout(PATIENCE)
+            .map(|()| wait_start.elapsed())
+            .map_err(|e| failed(format!("the countdown never started: {e}")));
+        if waited.is_ok() {
+            log.with_lock(|l| l.push("main thread: countdown is running".into()));
+        }
+        join(t, "countdown")?;
+        waited
+    })?;
+    let total = t0.elapsed();
+    let log = log.into_inner();
+    let pos = |needle: &str| log.iter().position(|l| l.ends_with(needle));
+    match (pos("countdown starting"), pos("countdown is running")) {
+        (Some(a), Some(b)) if a < b => {}
+        _ => {
+            return Err(failed(
+                "\"countdown is running\" came before the thread started",
+            ))
+        }
+    }
+    writeln!(
+        out,
+        "Event: main waited {} for the countdown's started event; the log:",
+        ms(waited)
+    )?;
+    for line in &log {
+        writeln!(out, "  {line}")?;
+    }
+    writeln!(
+        out,
+        "  (\"countdown starting\" always precedes \"countdown is running\"; whole run {})",
+        ms(total)
+    )
+}
+
+/// The book's workers on `Semaphore(0)`: all wait, and each release lets exactly one
+/// through. The main thread waits on a `Condvar` until the released worker has
+/// reported, then checks that nobody else slipped through.
+fn semaphore_workers(out: &mut dyn Write) -> io::Result<()> {
+    const WORKERS: usize = 5;
+    let sema = Semaphore::new(0);
+    let worked: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    let reported = Condvar::new();
+
+    let order = thread::scope(|s| -> io::Result<Vec<usize>> {
+        let handles: Vec<_> = (0..WORKERS)
+            .map(|n| {
+                let (sema, worked, reported) = (&sema, &worked, &reported);
+                s.spawn(move || {
+                    // Python's `sema.acquire()` with no release: keep the permit.
+                    sema.acquire_blocking().forget();
+                    worked.with_lock(|w| w.push(n)); // "Working n"
+                    reported.notify_all();
+                })
+            })
+            .collect();
+
+        let result = release_one_at_a_time(&sema, &worked, &reported, WORKERS);
+        if result.is_err() {
+            // Let every worker finish so the scope can end.
+            let _ = sema.add_permits(WORKERS);
+        }
+        for h in handles {
+            join(h, "worker")?;
+        }
+        result
+    })?;
+
+    writeln!(
+        out,
+        "Semaphore(0): {WORKERS} workers waited; {WORKERS} single releases let them through one at a time:"
+    )?;
+    let steps: Vec<String> = order
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("release {} -> Working {n}", i + 1))
+        .collect();
+    writeln!(out, "  {}", steps.join(", "))?;
+    writeln!(
+        out,
+        "  each release woke exactly one worker (main waited on a Condvar for each report)"
+    )
+}
+
+fn release_one_at_a_time(
+    sema: &Semaphore,
+    worked: &Mutex<Vec<usize>>,
+    reported: &Condvar,
+    workers: usize,
+) -> io::Result<Vec<usize>> {
+    // Give the workers a moment to block, so the releases are what lets them run.
+    thread::sleep(Duration::from_millis(5));
+    for k in 1..=workers {
+        sema.add_permits(1)
+            .map_err(|e| failed(format!("release failed: {e}")))?;
+        let (guard, res) =
+            reported.wait_until_timeout(worked.lock_blocking(), |w| w.len() >= k, PATIENCE);
+        drop(guard);
+        res.map_err(|e| failed(format!("no worker reported after release {k}: {e}")))?;
+        // Nobody else may run on this one permit.
+        thread::sleep(Duration::from_millis(1));
+        let ran = worked.with_lock(|w| w.len());
+        if ran != k {
+            return Err(failed(format!(
+                "{ran} workers ran after {k} releases of Semaphore(0)"
+            )));
+        }
+    }
+    Ok(worked.with_lock(|w| w.clone()))
+}
+
+/// Unlike a semaphore release, setting an event wakes every waiter.
+fn event_wakes_everyone(out: &mut dyn Write) -> io::Result<()> {
+    const WAITERS: usize = 4;
+    let go = Event::new();
+    let finished = WaitGroup::new();
+    finished
+        .add(WAITERS)
+        .map_err(|e| failed(format!("wait group: {e}")))?;
+    let woke = AtomicUsize::new(0);
+    let elapsed = thread::scope(|s| -> io::Result<Duration> {
+        let handles: Vec<_> = (0..WAITERS)
+            .map(|_| {
+                s.spawn(|| {
+                    let ok = go.wait_timeout(PATIENCE).is_ok();
+                    if ok {
+                        woke.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let _ = finished.done();
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(2));
+        let t0 = Instant::now();
+        go.set();
+        let all = finished.wait_timeout(PATIENCE);
+        let elapsed = t0.elapsed();
+        for h in handles {
+            join(h, "event waiter")?;
+        }
+        all.map_err(|e| failed(format!("not every waiter woke: {e}")))?;
+        Ok(elapsed)
+    })?;
+    let woke = woke.into_inner();
+    if woke != WAITERS {
+        return Err(failed(format!(
+            "one set() woke {woke} of {WAITERS} waiters"
+        )));
+    }
+    writeln!(
+        out,
+        "Event.set(): one set woke all {woke} waiting threads ({} until the WaitGroup saw them all)",
+        ms(elapsed)
+    )
+}
+
+/// `wait(timeout)` on an event nobody sets returns `False` in Python: here an error.
+fn wait_with_timeout(out: &mut dyn Write) -> io::Result<()> {
+    let never = Event::new();
+    let timeout = Duration::from_millis(20);
+    let t0 = Instant::now();
+    let res = never.wait_timeout(timeout);
+    let elapsed = t0.elapsed();
+    match res {
+        Err(e) => writeln!(
+            out,
+            "Event.wait(timeout={}) on an unset event: {e} after {}",
+            ms(timeout),
+            ms(elapsed)
+        )?,
+        Ok(()) => return Err(failed("an event nobody set was reported set")),
+    }
+    if elapsed < timeout {
+        return Err(failed(format!(
+            "the wait gave up early, after {}",
+            ms(elapsed)
+        )));
+    }
+    never.set();
+    let t0 = Instant::now();
+    never
+        .wait_timeout(timeout)
+        .map_err(|e| failed(format!("a set event timed out: {e}")))?;
+    writeln!(
+        out,
+        "after set(), the same wait returns at once ({})",
+        ms(t0.elapsed())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn run_reports_the_key_facts() {
+        let mut out = Vec::new();
+        super::run(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("== 12.2 Events: knowing when a thread has started ==\n"));
+        let start = text.find("countdown starting").unwrap();
+        let running = text.find("countdown is running").unwrap();
+        assert!(start < running);
+        assert!(text.contains("release 5 -> Working"));
+        assert!(text.contains("woke all 4 waiting threads"));
+        assert!(text.contains("timed out after"));
+    }
+}
