@@ -26,12 +26,26 @@ use crate::wait::WaitList;
 const LOCKED: usize = 1;
 const WAITERS: usize = 2;
 
-/// How many times a blocking lock re-checks before it parks (or spins in
-/// `block_on`). Short: a critical section is usually over in that time.
+/// How many rounds a blocking lock spins (with growing back-off) before it waits in
+/// line. Short: a critical section is usually over in that time.
 #[cfg(not(loom))]
-pub(crate) const SPIN_LIMIT: u32 = 64;
+const SPIN_LIMIT: u32 = 10;
 #[cfg(loom)]
-pub(crate) const SPIN_LIMIT: u32 = 0;
+const SPIN_LIMIT: u32 = 0;
+
+/// One round of back-off: a few spin-loop hints at first, then (with `std`) giving
+/// the core away, so two threads do not bounce the lock's cache line between them.
+#[inline]
+fn back_off(round: u32) {
+    #[cfg(feature = "std")]
+    if round >= 3 {
+        std::thread::yield_now();
+        return;
+    }
+    for _ in 0..(2u32 << round.min(6)) {
+        crate::loom::spin_hint();
+    }
+}
 
 pub(crate) struct LockCore<R> {
     state: AtomicUsize,
@@ -84,14 +98,20 @@ impl<R: ScopedRawMutex> LockCore<R> {
 
     /// Spins briefly while the lock is held, then reports whether it was taken.
     /// Spinning reads the word without writing it, so it does not steal the cache
-    /// line from the owner.
+    /// line from the owner, and stops at once if others already wait in line (they
+    /// are first; spinning past them would be unfair and waste the core).
     #[inline]
     pub(crate) fn spin_try_lock(&self) -> bool {
-        for _ in 0..SPIN_LIMIT {
-            if self.state.load(Ordering::Relaxed) & LOCKED == 0 && self.try_lock() {
-                return true;
+        for round in 0..SPIN_LIMIT {
+            let s = self.state.load(Ordering::Relaxed);
+            if s & LOCKED == 0 {
+                if self.try_lock() {
+                    return true;
+                }
+            } else if s & WAITERS != 0 {
+                return false;
             }
-            crate::loom::spin_hint();
+            back_off(round);
         }
         self.try_lock()
     }

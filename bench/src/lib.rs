@@ -1,0 +1,373 @@
+//! # spindle-bench
+//!
+//! Side-by-side benchmark cases: spindle against the crates people would otherwise
+//! reach for. The cases live here as plain functions so that the quick harness
+//! (`cargo run --release -p spindle-bench`) and criterion (`cargo bench -p
+//! spindle-bench`) run exactly the same code.
+//!
+//! ## Method
+//!
+//! A [`Case`] is one workload with a spindle [`Side`] and one or more peer sides. A
+//! side is `fn(iters) -> Duration`: it performs `iters` operations and returns the
+//! time they took, measured inside the function so that thread spawning and other
+//! setup stay outside the timed region (threads are spawned first, meet on a
+//! [`Barrier`], and only then is the clock started).
+//!
+//! The harness calibrates `iters` per side so that one sample lasts a few
+//! milliseconds, warms both sides up, then runs rounds that *alternate* spindle and
+//! peer (spindle, peer, spindle, peer, ...), so that drift on a noisy machine
+//! (frequency scaling, other tenants) hits both sides alike. Each sample is
+//! `elapsed / iters` in ns/op; a side's result is the *median* of its samples, and
+//! the reported ratio is `spindle / peer`: below 1 spindle is faster.
+//!
+//! ## Adding a case
+//!
+//! Write one `fn(u64) -> Duration` per side (keep the operation under
+//! [`black_box`]) and add a [`Case`] to [`cases`]. Names are `area/workload`, e.g.
+//! `queue/spsc-2t`, so `--filter queue` selects a whole area.
+
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// One side of a case: performs `iters` operations, returns the time they took.
+pub type Side = fn(iters: u64) -> Duration;
+
+/// A peer implementation that a case compares spindle against.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    /// Shown in the report, e.g. `parking_lot::Mutex`.
+    pub name: &'static str,
+    /// The peer's implementation of the workload.
+    pub side: Side,
+}
+
+/// One workload, with spindle's side and the peers' sides.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// `area/workload`, e.g. `mutex/uncontended`.
+    pub name: &'static str,
+    /// What the case measures, and what one "op" is.
+    pub about: &'static str,
+    /// spindle's implementation of the workload.
+    pub spindle: Side,
+    /// The implementations it is compared against.
+    pub peers: Vec<Peer>,
+}
+
+impl Case {
+    fn new(name: &'static str, about: &'static str, spindle: Side) -> Self {
+        Self {
+            name,
+            about,
+            spindle,
+            peers: Vec::new(),
+        }
+    }
+
+    fn peer(mut self, name: &'static str, side: Side) -> Self {
+        self.peers.push(Peer { name, side });
+        self
+    }
+}
+
+/// Every benchmark case, in report order.
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case::new(
+            "mutex/uncontended",
+            "one thread: lock, increment a u64, unlock",
+            mutex::uncontended_spindle,
+        )
+        .peer("spin::Mutex", mutex::uncontended_spin)
+        .peer("parking_lot::Mutex", mutex::uncontended_parking_lot)
+        .peer("std::sync::Mutex", mutex::uncontended_std),
+        Case::new(
+            "mutex/contended-2t",
+            "two threads share one counter: lock, increment, unlock; ns per op over both",
+            mutex::contended_spindle,
+        )
+        .peer("parking_lot::Mutex", mutex::contended_parking_lot)
+        .peer("std::sync::Mutex", mutex::contended_std),
+        Case::new(
+            "event/pingpong-2t",
+            "two threads bounce control over two events; one op = one round trip",
+            event::pingpong_spindle,
+        )
+        .peer("std Condvar+Mutex", event::pingpong_std),
+        Case::new(
+            "semaphore/uncontended",
+            "one thread: try_acquire a permit and drop it",
+            semaphore::uncontended_spindle,
+        )
+        .peer("tokio::sync::Semaphore", semaphore::uncontended_tokio)
+        .peer("async_lock::Semaphore", semaphore::uncontended_async_lock),
+    ]
+}
+
+/// Times `body` on `threads` fresh threads: each runs `body(index)` after every
+/// thread (and the timer) has met on a barrier; the result runs from the barrier's
+/// release until the last thread has finished.
+fn time_threads<F>(threads: usize, body: F) -> Duration
+where
+    F: Fn(usize) + Sync,
+{
+    let start = Barrier::new(threads + 1);
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let (start, body) = (&start, &body);
+                s.spawn(move || {
+                    start.wait();
+                    body(i);
+                })
+            })
+            .collect();
+        start.wait();
+        let t0 = Instant::now();
+        for h in handles {
+            h.join().expect("benchmark thread panicked");
+        }
+        t0.elapsed()
+    })
+}
+
+/// Splits `iters` operations between `threads` workers; worker `i`'s share.
+fn share(iters: u64, threads: usize, i: usize) -> u64 {
+    let threads = threads as u64;
+    iters / threads + u64::from((i as u64) < iters % threads)
+}
+
+/// Mutex cases.
+pub mod mutex {
+    use super::*;
+
+    type SpinCoreMutex<T> = spindle_core::sync::Mutex<spindle_core::raw::SpinRawMutex, T>;
+
+    /// Times `iters` lock-increment-unlock rounds of `lock` on one thread.
+    #[inline(always)]
+    fn uncontended<M>(iters: u64, m: M, bump: impl Fn(&M)) -> Duration {
+        let m = black_box(m);
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            bump(black_box(&m));
+        }
+        let elapsed = t0.elapsed();
+        black_box(&m);
+        elapsed
+    }
+
+    /// spindle: core `Mutex<SpinRawMutex, u64>`, `lock_blocking`.
+    pub fn uncontended_spindle(iters: u64) -> Duration {
+        uncontended(iters, SpinCoreMutex::new(0u64), |m| *m.lock_blocking() += 1)
+    }
+
+    /// `spin::Mutex<u64>`.
+    pub fn uncontended_spin(iters: u64) -> Duration {
+        uncontended(iters, spin::Mutex::new(0u64), |m| *m.lock() += 1)
+    }
+
+    /// `parking_lot::Mutex<u64>`.
+    pub fn uncontended_parking_lot(iters: u64) -> Duration {
+        uncontended(iters, parking_lot::Mutex::new(0u64), |m| *m.lock() += 1)
+    }
+
+    /// `std::sync::Mutex<u64>`.
+    pub fn uncontended_std(iters: u64) -> Duration {
+        uncontended(iters, std::sync::Mutex::new(0u64), |m| {
+            *m.lock().unwrap() += 1
+        })
+    }
+
+    const THREADS: usize = 2;
+
+    /// Times `iters` lock-increment-unlock rounds split over two threads sharing `m`.
+    fn contended<M: Sync>(iters: u64, m: M, bump: impl Fn(&M) + Sync) -> Duration {
+        time_threads(THREADS, |i| {
+            for _ in 0..share(iters, THREADS, i) {
+                bump(black_box(&m));
+            }
+        })
+    }
+
+    /// spindle: `spindle_std::sync::Mutex<u64>` (parking), `lock_blocking`.
+    pub fn contended_spindle(iters: u64) -> Duration {
+        let m = spindle_std::sync::Mutex::new(0u64);
+        let d = contended(iters, &m, |m| *m.lock_blocking() += 1);
+        assert_eq!(*m.lock_blocking(), iters);
+        d
+    }
+
+    /// `parking_lot::Mutex<u64>`.
+    pub fn contended_parking_lot(iters: u64) -> Duration {
+        let m = parking_lot::Mutex::new(0u64);
+        let d = contended(iters, &m, |m| *m.lock() += 1);
+        assert_eq!(*m.lock(), iters);
+        d
+    }
+
+    /// `std::sync::Mutex<u64>`.
+    pub fn contended_std(iters: u64) -> Duration {
+        let m = std::sync::Mutex::new(0u64);
+        let d = contended(iters, &m, |m| *m.lock().unwrap() += 1);
+        assert_eq!(*m.lock().unwrap(), iters);
+        d
+    }
+}
+
+/// Event cases.
+pub mod event {
+    use super::*;
+    use std::sync::{Condvar, Mutex};
+
+    /// The operations the ping-pong needs from an event.
+    trait Flag: Sync {
+        fn set(&self);
+        fn clear(&self);
+        fn wait(&self);
+    }
+
+    impl Flag for spindle_std::sync::Event {
+        fn set(&self) {
+            spindle_std::sync::Event::set(self)
+        }
+        fn clear(&self) {
+            spindle_std::sync::Event::clear(self)
+        }
+        fn wait(&self) {
+            self.wait_blocking()
+        }
+    }
+
+    /// The event people hand-roll from std: a flag under a mutex and a condvar.
+    #[derive(Default)]
+    pub struct StdEvent {
+        flag: Mutex<bool>,
+        cond: Condvar,
+    }
+
+    impl Flag for StdEvent {
+        fn set(&self) {
+            *self.flag.lock().unwrap() = true;
+            self.cond.notify_all();
+        }
+        fn clear(&self) {
+            *self.flag.lock().unwrap() = false;
+        }
+        fn wait(&self) {
+            let mut flag = self.flag.lock().unwrap();
+            while !*flag {
+                flag = self.cond.wait(flag).unwrap();
+            }
+        }
+    }
+
+    /// `iters` round trips: this thread sets `ping` and waits for `pong`; a second
+    /// thread waits for `ping`, clears it and sets `pong`.
+    fn pingpong<E: Flag>(iters: u64, ping: &E, pong: &E) -> Duration {
+        let start = Barrier::new(2);
+        thread::scope(|s| {
+            s.spawn(|| {
+                start.wait();
+                for _ in 0..iters {
+                    ping.wait();
+                    ping.clear();
+                    pong.set();
+                }
+            });
+            start.wait();
+            let t0 = Instant::now();
+            for _ in 0..iters {
+                ping.set();
+                pong.wait();
+                pong.clear();
+            }
+            t0.elapsed()
+        })
+    }
+
+    /// spindle: two `spindle_std::sync::Event`s.
+    pub fn pingpong_spindle(iters: u64) -> Duration {
+        let (ping, pong) = (
+            spindle_std::sync::Event::new(),
+            spindle_std::sync::Event::new(),
+        );
+        let d = pingpong(iters, &ping, &pong);
+        assert!(!ping.is_set() && !pong.is_set());
+        d
+    }
+
+    /// Two [`StdEvent`]s (`Mutex<bool>` + `Condvar`).
+    pub fn pingpong_std(iters: u64) -> Duration {
+        pingpong(iters, &StdEvent::default(), &StdEvent::default())
+    }
+}
+
+/// Semaphore cases.
+pub mod semaphore {
+    use super::*;
+
+    /// spindle: `spindle_std::sync::Semaphore::try_acquire`, permit dropped.
+    pub fn uncontended_spindle(iters: u64) -> Duration {
+        let sem = black_box(spindle_std::sync::Semaphore::new(1));
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            let permit = black_box(&sem).try_acquire().expect("a free permit");
+            black_box(&permit);
+        }
+        t0.elapsed()
+    }
+
+    /// `tokio::sync::Semaphore::try_acquire`, permit dropped.
+    pub fn uncontended_tokio(iters: u64) -> Duration {
+        let sem = black_box(tokio::sync::Semaphore::new(1));
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            let permit = black_box(&sem).try_acquire().expect("a free permit");
+            black_box(&permit);
+        }
+        t0.elapsed()
+    }
+
+    /// `async_lock::Semaphore::try_acquire`, guard dropped.
+    pub fn uncontended_async_lock(iters: u64) -> Duration {
+        let sem = black_box(async_lock::Semaphore::new(1));
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            let guard = black_box(&sem).try_acquire().expect("a free permit");
+            black_box(&guard);
+        }
+        t0.elapsed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_side_runs() {
+        for case in cases() {
+            (case.spindle)(1000);
+            for peer in &case.peers {
+                (peer.side)(1000);
+            }
+        }
+    }
+
+    #[test]
+    fn shares_add_up() {
+        for iters in [0, 1, 2, 3, 1001] {
+            assert_eq!(share(iters, 2, 0) + share(iters, 2, 1), iters);
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = cases().iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), cases().len());
+    }
+}
