@@ -53,6 +53,7 @@ mod macros;
 pub(crate) mod loom;
 
 pub mod context;
+pub mod error;
 pub mod raw;
 pub mod sync;
 pub mod wait;

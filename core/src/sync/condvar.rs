@@ -81,7 +81,13 @@ impl<R: ScopedRawMutex> Condvar<R> {
         waiter.as_mut().register();
         drop(guard);
         poll_fn(|cx| waiter.as_mut().poll_wait(cx, || false)).await;
-        mutex.lock().await
+        // The wake-up is consumed; if this future is dropped while re-locking, pass it
+        // on, or a `notify_one` meant for some waiter would be lost. (One extra wake
+        // after a `notify_all` is harmless: waiters re-check their condition.)
+        let pass_on = PassOnDrop(self);
+        let guard = mutex.lock().await;
+        core::mem::forget(pass_on);
+        guard
     }
 
     /// Waits until `condition` holds for the guarded value, releasing the lock while
@@ -147,6 +153,15 @@ impl<R: ScopedRawMutex> Condvar<R> {
                 );
             }
         }
+    }
+}
+
+/// Wakes the next waiter when dropped (see [`Condvar::wait`]).
+struct PassOnDrop<'a, R: ScopedRawMutex>(&'a Condvar<R>);
+
+impl<R: ScopedRawMutex> Drop for PassOnDrop<'_, R> {
+    fn drop(&mut self) {
+        self.0.notify_one();
     }
 }
 

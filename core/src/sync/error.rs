@@ -101,72 +101,10 @@ impl fmt::Display for WaitGroupError {
     }
 }
 
-/// A [`Oneshot`](super::Oneshot) could not take a value; the value comes back.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum SendError<T> {
-    /// The slot already holds (or held) a value.
-    Full(T),
-    /// The slot was closed.
-    Closed(T),
-}
-
-impl<T> SendError<T> {
-    /// The value that was not sent.
-    pub fn into_inner(self) -> T {
-        match self {
-            SendError::Full(v) | SendError::Closed(v) => v,
-        }
-    }
-}
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Full(_) => f.write_str("Full(..)"),
-            SendError::Closed(_) => f.write_str("Closed(..)"),
-        }
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Full(_) => f.write_str("the slot already holds a value"),
-            SendError::Closed(_) => f.write_str("the slot is closed"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T> std::error::Error for SendError<T> {}
-
-/// Why a [`Oneshot`](super::Oneshot) gave no value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RecvError {
-    /// No value yet (only from `try_recv`).
-    Empty,
-    /// The slot was closed without a value, or its value was already taken.
-    Closed,
-    /// The timeout elapsed (only from `recv_timeout`).
-    TimedOut,
-}
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecvError::Empty => f.write_str("no value yet"),
-            RecvError::Closed => f.write_str("the slot is closed or its value was taken"),
-            RecvError::TimedOut => f.write_str("timed out"),
-        }
-    }
-}
-
 impl_error!(
     TryLockError,
     TryAcquireError,
     WaitTimeoutError,
     ReleaseError,
     WaitGroupError,
-    RecvError
 );

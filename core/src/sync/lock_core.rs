@@ -21,31 +21,11 @@ use core::task::Poll;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 use crate::loom::{AtomicUsize, Ordering};
+use crate::wait::backoff::{back_off, SPIN_ROUNDS};
 use crate::wait::WaitList;
 
 const LOCKED: usize = 1;
 const WAITERS: usize = 2;
-
-/// How many rounds a blocking lock spins (with growing back-off) before it waits in
-/// line. Short: a critical section is usually over in that time.
-#[cfg(not(loom))]
-const SPIN_LIMIT: u32 = 10;
-#[cfg(loom)]
-const SPIN_LIMIT: u32 = 0;
-
-/// One round of back-off: a few spin-loop hints at first, then (with `std`) giving
-/// the core away, so two threads do not bounce the lock's cache line between them.
-#[inline]
-fn back_off(round: u32) {
-    #[cfg(feature = "std")]
-    if round >= 3 {
-        std::thread::yield_now();
-        return;
-    }
-    for _ in 0..(2u32 << round.min(6)) {
-        crate::loom::spin_hint();
-    }
-}
 
 pub(crate) struct LockCore<R> {
     state: AtomicUsize,
@@ -102,7 +82,7 @@ impl<R: ScopedRawMutex> LockCore<R> {
     /// are first; spinning past them would be unfair and waste the core).
     #[inline]
     pub(crate) fn spin_try_lock(&self) -> bool {
-        for round in 0..SPIN_LIMIT {
+        for round in 0..SPIN_ROUNDS {
             let s = self.state.load(Ordering::Relaxed);
             if s & LOCKED == 0 {
                 if self.try_lock() {

@@ -25,11 +25,9 @@ mod reentrant;
 mod semaphore;
 mod wait_group;
 
+pub use crate::error::{RecvError, SendError};
 pub use condvar::Condvar;
-pub use error::{
-    RecvError, ReleaseError, SendError, TryAcquireError, TryLockError, WaitGroupError,
-    WaitTimeoutError,
-};
+pub use error::{ReleaseError, TryAcquireError, TryLockError, WaitGroupError, WaitTimeoutError};
 pub use event::Event;
 pub use mutex::{Mutex, MutexGuard};
 pub use notify::Notify;

@@ -10,7 +10,7 @@ use core::task::Poll;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
-use super::error::{RecvError, SendError};
+use crate::error::{RecvError, SendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::wait::WaitList;
 

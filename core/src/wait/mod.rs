@@ -27,6 +27,7 @@
 //! Recipes served: all of chapter 12's waits (12.2's events, 12.3's queues, 12.4's
 //! locks); this module has no Python counterpart of its own.
 
+pub(crate) mod backoff;
 mod block_on;
 mod list;
 

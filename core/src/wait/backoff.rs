@@ -1,0 +1,34 @@
+//! Growing back-off for the short spin that precedes a blocking wait.
+
+/// How many rounds a blocking call spins before it waits in line.
+#[cfg(not(loom))]
+pub(crate) const SPIN_ROUNDS: u32 = 10;
+#[cfg(loom)]
+pub(crate) const SPIN_ROUNDS: u32 = 0;
+
+/// One round of back-off: a few spin-loop hints at first, then (with `std`) giving
+/// the core away, so two threads do not bounce a cache line between them.
+#[inline]
+pub(crate) fn back_off(round: u32) {
+    #[cfg(feature = "std")]
+    if round >= 3 {
+        std::thread::yield_now();
+        return;
+    }
+    for _ in 0..(2u32 << round.min(6)) {
+        crate::loom::spin_hint();
+    }
+}
+
+/// Retries `op` with back-off for [`SPIN_ROUNDS`] rounds; `None` if it never
+/// succeeded.
+#[inline]
+pub(crate) fn spin_for<U>(mut op: impl FnMut() -> Option<U>) -> Option<U> {
+    for round in 0..SPIN_ROUNDS {
+        if let Some(v) = op() {
+            return Some(v);
+        }
+        back_off(round);
+    }
+    None
+}

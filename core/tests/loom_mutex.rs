@@ -1,0 +1,207 @@
+//! Loom models of `Mutex` (the LOCKED/WAITERS word of `lock_core.rs` and its wait
+//! list hand-off).
+//!
+//! Run with `ci/loom.sh` (`RUSTFLAGS="--cfg loom"`). A lost wake-up shows up as a
+//! loom deadlock; unsynchronised access to the guarded value as a loom causality
+//! error (the value is a `loom::cell::UnsafeCell`).
+#![cfg(loom)]
+
+use core::future::{poll_fn, Future};
+use core::pin::pin;
+use core::task::Poll;
+
+use loom::cell::UnsafeCell;
+use loom::future::block_on;
+use loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use loom::sync::Arc;
+use loom::thread;
+use spindle_core::raw::LoomRawMutex;
+use spindle_core::sync::{Mutex, TryLockError};
+
+type Counter = Mutex<LoomRawMutex, UnsafeCell<usize>>;
+
+/// `loom::model`, with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
+/// otherwise (an unbounded search of these models takes far too long). Reports the
+/// number of interleavings explored and the time taken on stderr (`--nocapture`).
+#[track_caller]
+fn model<F: Fn() + Sync + Send + 'static>(f: F) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut b = loom::model::Builder::new();
+    if b.preemption_bound.is_none() {
+        b.preemption_bound = Some(2);
+    }
+    let runs = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = runs.clone();
+    let start = std::time::Instant::now();
+    b.check(move || {
+        counted.fetch_add(1, Ordering::Relaxed);
+        f()
+    });
+    eprintln!(
+        "loom model at {}: {} interleavings in {:.2?}",
+        std::panic::Location::caller(),
+        runs.load(Ordering::Relaxed),
+        start.elapsed()
+    );
+}
+
+/// Polls `fut` at most `polls` times (each after a wake-up, or a spurious one), then
+/// drops it: `None` if it did not complete.
+async fn poll_at_most<F: Future>(fut: F, polls: usize) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    let mut n = 0;
+    poll_fn(move |cx| {
+        n += 1;
+        match fut.as_mut().poll(cx) {
+            Poll::Ready(v) => Poll::Ready(Some(v)),
+            Poll::Pending if n >= polls => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+fn incr(m: &Counter) {
+    let g = block_on(m.lock());
+    g.with_mut(|n| unsafe { *n += 1 });
+}
+
+fn read(m: &Counter) -> usize {
+    let g = m.try_lock().expect("nobody else holds the lock now");
+    g.with(|n| unsafe { *n })
+}
+
+/// Two threads increment under `lock().await`: no data race, no lost count, no
+/// stranded waiter.
+#[test]
+fn lock_two_threads() {
+    model(|| {
+        let m = Arc::new(Counter::new(UnsafeCell::new(0)));
+        let t = {
+            let m = m.clone();
+            thread::spawn(move || incr(&m))
+        };
+        incr(&m);
+        t.join().unwrap();
+        assert_eq!(read(&m), 2);
+        assert!(!m.is_locked());
+    });
+}
+
+/// Three threads increment under `lock().await`.
+#[test]
+fn lock_three_threads() {
+    model(|| {
+        let m = Arc::new(Counter::new(UnsafeCell::new(0)));
+        let ts: Vec<_> = (0..2)
+            .map(|_| {
+                let m = m.clone();
+                thread::spawn(move || incr(&m))
+            })
+            .collect();
+        incr(&m);
+        for t in ts {
+            t.join().unwrap();
+        }
+        assert_eq!(read(&m), 3);
+    });
+}
+
+/// `try_lock` mixed with `lock().await`: each successful `try_lock` counts, a failed
+/// one is only `WouldBlock`, and the waiters still finish.
+#[test]
+fn try_lock_and_lock() {
+    model(|| {
+        let m = Arc::new(Counter::new(UnsafeCell::new(0)));
+        let tried = {
+            let m = m.clone();
+            thread::spawn(move || match m.try_lock() {
+                Ok(g) => {
+                    g.with_mut(|n| unsafe { *n += 1 });
+                    1
+                }
+                Err(e) => {
+                    assert_eq!(e, TryLockError::WouldBlock);
+                    0
+                }
+            })
+        };
+        let waiter = {
+            let m = m.clone();
+            thread::spawn(move || incr(&m))
+        };
+        incr(&m);
+        let took = tried.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(read(&m), 2 + took);
+    });
+}
+
+/// The hand-off survives a cancelled waiter. The main thread holds the lock; thread
+/// B's `lock()` future is polled `polls` times and then dropped, at any point
+/// relative to the unlock; thread C waits with `lock().await`. C must get the lock
+/// (a stranded hand-off would be a loom deadlock).
+fn dropped_lock_future(polls: usize) {
+    model(move || {
+        let m = Arc::new(Counter::new(UnsafeCell::new(0)));
+        let held = m.try_lock().unwrap();
+        let quitter = {
+            let m = m.clone();
+            thread::spawn(move || {
+                if let Some(g) = block_on(poll_at_most(m.lock(), polls)) {
+                    g.with_mut(|n| unsafe { *n += 10 });
+                }
+            })
+        };
+        let waiter = {
+            let m = m.clone();
+            thread::spawn(move || incr(&m))
+        };
+        drop(held);
+        quitter.join().unwrap();
+        waiter.join().unwrap();
+        let n = read(&m);
+        assert!(n == 1 || n == 11, "count {n}");
+    });
+}
+
+#[test]
+fn dropped_lock_future_after_one_poll() {
+    dropped_lock_future(1);
+}
+
+#[test]
+fn dropped_lock_future_after_two_polls() {
+    dropped_lock_future(2);
+}
+
+/// A waiter that loses the lock to a barging `try_lock` after being woken goes back
+/// to waiting and still finishes.
+#[test]
+fn barging_try_lock() {
+    model(|| {
+        let m = Arc::new(Counter::new(UnsafeCell::new(0)));
+        let barges = Arc::new(AtomicUsize::new(0));
+        let held = m.try_lock().unwrap();
+        let waiter = {
+            let m = m.clone();
+            thread::spawn(move || incr(&m))
+        };
+        let barger = {
+            let (m, barges) = (m.clone(), barges.clone());
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    if let Ok(g) = m.try_lock() {
+                        g.with_mut(|n| unsafe { *n += 1 });
+                        barges.fetch_add(1, Relaxed);
+                    }
+                    thread::yield_now();
+                }
+            })
+        };
+        drop(held);
+        waiter.join().unwrap();
+        barger.join().unwrap();
+        assert_eq!(read(&m), 1 + barges.load(Relaxed));
+    });
+}
