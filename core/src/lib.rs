@@ -54,6 +54,7 @@ pub(crate) mod loom;
 
 pub mod context;
 pub mod error;
+pub mod queue;
 pub mod raw;
 pub mod sync;
 pub mod wait;

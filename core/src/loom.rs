@@ -47,6 +47,17 @@ impl<T: ?Sized> UnsafeCell<T> {
     }
 }
 
+/// A sequentially consistent fence (loom models these).
+#[inline(always)]
+pub(crate) fn fence_seq_cst() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
+    #[cfg(all(not(loom), feature = "portable-atomic"))]
+    portable_atomic::fence(Ordering::SeqCst);
+    #[cfg(all(not(loom), not(feature = "portable-atomic")))]
+    core::sync::atomic::fence(Ordering::SeqCst);
+}
+
 /// A hint used inside spin loops; under loom it yields to the model's scheduler.
 #[inline(always)]
 pub(crate) fn spin_hint() {

@@ -1,9 +1,9 @@
 //! # spindle-std
 //!
 //! What only an operating system has, over the types of [`spindle_core`]. This first
-//! layer re-exports the core's primitives with the OS-parking raw exclusion filled
-//! in, so desktop code writes `Mutex<T>` as it would with `std` and gets spindle's
-//! try/async/blocking surface. Threads, pools, polling, processes and daemons arrive
+//! layer re-exports the core's primitives and queues with the OS-parking raw
+//! exclusion filled in, so desktop code writes `Mutex<T>` or `Queue<T, 64>` as it
+//! would with `std` and gets spindle's try/async/blocking surface. Threads, pools, polling, processes and daemons arrive
 //! with their own modules.
 //!
 //! ```
@@ -24,4 +24,5 @@
 
 pub use spindle_core;
 
+pub mod queue;
 pub mod sync;

@@ -1,0 +1,878 @@
+//! [`Ring`]: a bounded single-producer, single-consumer ring buffer, split into a
+//! [`Producer`] and a [`Consumer`]. Recipe 12.3's fastest path between exactly two
+//! parties: an interrupt handler and the main loop, a DMA-complete callback and a
+//! task, or two pinned threads.
+//!
+//! - **No heap, no CAS.** The ring is a fixed array of `N` slots plus two indices;
+//!   every operation uses only atomic `load` and `store` (no compare-and-swap, no
+//!   `fetch_add`), so it runs on cores without CAS such as Cortex-M0 (`thumbv6m`).
+//! - **Wait-free.** Every operation completes in a bounded number of its own steps,
+//!   whatever the other side is doing (even if it was interrupted, or never runs
+//!   again). That is what makes it safe to push from an interrupt handler: the
+//!   handler never waits for the code it interrupted.
+//! - **Fast.** Each half keeps its own index and a cached copy of the other's, so a
+//!   push or pop touches the shared index cache lines only when its cached view says
+//!   the ring is full (or empty). Slice-based batch operations
+//!   ([`Producer::push_slice`], [`Consumer::pop_slice`]) move many items per
+//!   index update.
+//! - **Exactly `N` items** fit in a `Ring<T, N>` (not `N - 1`).
+//!
+//! The ring is the raw fast path and deliberately has no `async` waits: `try_*`
+//! never waits, and with `std` the `*_blocking` forms spin and yield the thread.
+//! When a side needs to sleep until there is room or an item, use the MPMC
+//! [`Queue`](super::Queue), which parks and wakes.
+//!
+//! Closing: when either half is dropped the ring is closed. After the producer is
+//! gone the consumer still drains every item that was pushed, then gets
+//! [`RecvError::Closed`]; after the consumer is gone a push hands the value back in
+//! [`SendError::Closed`].
+//!
+//! # Interrupt to task
+//! The ring lives in a `static`, is split once at start-up, the producer goes to the
+//! interrupt handler and the consumer stays in the main loop. On the host a thread
+//! stands in for the interrupt:
+//!
+//! ```
+//! use spindle_core::error::RecvError;
+//! use spindle_core::queue::spsc::{Consumer, Producer, Ring};
+//!
+//! static mut SAMPLES: Ring<u16, 32> = Ring::new();
+//!
+//! // Once, at start-up, before the interrupt is enabled. On firmware, a
+//! // `static_cell::ConstStaticCell` or `cortex_m::singleton!` gives the same
+//! // `&'static mut` without `unsafe`.
+//! // SAFETY: this is the only reference to SAMPLES ever made, and it is made once.
+//! let ring: &'static mut Ring<u16, 32> = unsafe { &mut *core::ptr::addr_of_mut!(SAMPLES) };
+//! let (mut tx, mut rx): (Producer<'static, u16, 32>, Consumer<'static, u16, 32>) = ring.split();
+//!
+//! // The "ADC interrupt": pushes one sample per tick and never waits. If the main
+//! // loop falls behind, the sample is handed back and counted as lost.
+//! let isr = std::thread::spawn(move || {
+//!     let mut lost = 0;
+//!     for sample in 0..1000u16 {
+//!         if tx.try_push(sample).is_err() {
+//!             lost += 1;
+//!         }
+//!     }
+//!     lost
+//!     // `tx` is dropped here: the ring is closed.
+//! });
+//!
+//! // The main loop: takes what has arrived, until the producer is gone and the
+//! // ring is drained.
+//! let mut received = 0u32;
+//! let mut last = None;
+//! loop {
+//!     match rx.try_pop() {
+//!         Ok(sample) => {
+//!             assert!(last.map_or(true, |l| sample > l), "in order");
+//!             last = Some(sample);
+//!             received += 1;
+//!         }
+//!         Err(RecvError::Empty) => std::hint::spin_loop(), // or WFI on firmware
+//!         Err(_) => break,                                  // closed and drained
+//!     }
+//! }
+//! let lost: u32 = isr.join().unwrap();
+//! assert_eq!(received + lost, 1000);
+//! ```
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::{self, MaybeUninit};
+
+use crate::error::{RecvError, SendError};
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+
+/// One index on a cache line of its own, so the producer's stores to `tail` do not
+/// slow the consumer's accesses to `head` and vice versa. Only on 64-bit targets:
+/// microcontrollers are 32-bit and mostly cacheless, and need the bytes more.
+#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
+struct Padded<T>(T);
+
+/// A fixed-capacity single-producer, single-consumer ring buffer holding up to `N`
+/// values of type `T`, with no heap.
+///
+/// Use it through its two halves from [`split`](Self::split): a [`Producer`] that
+/// pushes and a [`Consumer`] that pops, each owned by one party. Every operation is
+/// wait-free and uses only atomic loads and stores. See the [module
+/// docs](self) for the interrupt-to-task pattern with a `static` ring.
+///
+/// `N` must be at least 1; `Ring<T, 0>` fails to compile when constructed.
+///
+/// ```
+/// use spindle_core::queue::spsc::Ring;
+///
+/// let mut ring: Ring<u32, 4> = Ring::new();
+/// let (mut tx, mut rx) = ring.split();
+///
+/// std::thread::scope(|s| {
+///     s.spawn(move || {
+///         for i in 0..100 {
+///             tx.push_blocking(i).unwrap();
+///         }
+///     });
+///     for i in 0..100 {
+///         assert_eq!(rx.pop_blocking(), Ok(i));
+///     }
+/// });
+/// ```
+pub struct Ring<T, const N: usize> {
+    /// Index of the next item to pop, in `0..2N`; written only by the consumer.
+    head: Padded<AtomicUsize>,
+    /// Index of the next free slot, in `0..2N`; written only by the producer.
+    tail: Padded<AtomicUsize>,
+    /// Nonzero once either half has been dropped (store-only: both sides store 1).
+    closed: Padded<AtomicUsize>,
+    /// Slot `i % N` holds an initialised value exactly for the indices `head..tail`.
+    buf: [UnsafeCell<MaybeUninit<T>>; N],
+}
+
+// SAFETY: a `&Ring` gives no access to the items (only the halves do, and a split
+// needs `&mut Ring`); the halves move items between threads, hence `T: Send`.
+unsafe impl<T: Send, const N: usize> Sync for Ring<T, N> {}
+
+// Index arithmetic. Indices run over `0..2N` rather than over all of `usize`: with
+// two laps every fill level `0..=N` has its own distance `tail - head`, and there is
+// no wrap at `usize::MAX` (which would skip slots when `N` is not a power of two).
+impl<T, const N: usize> Ring<T, N> {
+    /// Rejects `N = 0` (and an `N` so large that `2N` overflows) at compile time.
+    const VALID: () = assert!(
+        N > 0 && N <= usize::MAX / 2,
+        "spsc::Ring<T, N> needs N >= 1 (a ring of zero slots can never hold an item)"
+    );
+
+    /// The slot that index `i` (in `0..2N`) refers to.
+    #[inline(always)]
+    fn slot(i: usize) -> usize {
+        if i >= N {
+            i - N
+        } else {
+            i
+        }
+    }
+
+    /// Index `i` moved `n <= N` places forward, modulo `2N`.
+    #[inline(always)]
+    fn advance(i: usize, n: usize) -> usize {
+        let room = 2 * N - n;
+        if i >= room {
+            i - room
+        } else {
+            i + n
+        }
+    }
+
+    /// How many places `to` is ahead of `from`, modulo `2N`: the fill level when
+    /// `from` is the head and `to` the tail.
+    #[inline(always)]
+    fn distance(from: usize, to: usize) -> usize {
+        if to >= from {
+            to - from
+        } else {
+            to + (2 * N - from)
+        }
+    }
+}
+
+impl<T, const N: usize> Ring<T, N> {
+    /// A new, empty ring. `const`, so it can initialise a `static`.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// static mut EVENTS: Ring<u8, 16> = Ring::new();
+    /// let ring: Ring<u8, 16> = Ring::new();
+    /// assert_eq!(ring.capacity(), 16);
+    /// ```
+    ///
+    /// A ring with no slots is rejected when the program is compiled:
+    ///
+    /// ```compile_fail
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let ring: Ring<u8, 0> = Ring::new();
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::VALID;
+        Self {
+            head: Padded(AtomicUsize::new(0)),
+            tail: Padded(AtomicUsize::new(0)),
+            closed: Padded(AtomicUsize::new(0)),
+            buf: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
+        }
+    }
+
+    /// A new, empty ring (not `const` under loom, whose atomics cannot be built in
+    /// a `const` context).
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::VALID;
+        Self {
+            head: Padded(AtomicUsize::new(0)),
+            tail: Padded(AtomicUsize::new(0)),
+            closed: Padded(AtomicUsize::new(0)),
+            buf: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+        }
+    }
+
+    /// How many items the ring holds when full: exactly `N`.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// assert_eq!(Ring::<u64, 3>::new().capacity(), 3);
+    /// ```
+    #[inline]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// Splits the ring into its producing and consuming halves.
+    ///
+    /// Items left from an earlier split stay in the ring and are popped first. A new
+    /// split re-opens a ring that was closed by dropping the previous halves.
+    ///
+    /// To hand the halves to an interrupt handler or a spawned thread they must
+    /// borrow the ring for `'static`: split a `&'static mut Ring` (from
+    /// `static_cell::ConstStaticCell`, `cortex_m::singleton!`, a `static mut` taken
+    /// once at start-up as in the [module docs](self), or `Box::leak` on the host).
+    /// Scoped threads can borrow a local ring.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let ring: &'static mut Ring<String, 8> = Box::leak(Box::new(Ring::new()));
+    /// let (mut tx, mut rx) = ring.split();
+    /// let worker = std::thread::spawn(move || tx.push_blocking("hello".to_string()));
+    /// assert_eq!(rx.pop_blocking().as_deref(), Ok("hello"));
+    /// worker.join().unwrap().unwrap();
+    /// ```
+    pub fn split(&mut self) -> (Producer<'_, T, N>, Consumer<'_, T, N>) {
+        // `&mut self`: any earlier halves are gone, and whatever joined their
+        // threads made their stores visible, so relaxed accesses suffice.
+        self.closed.0.store(0, Ordering::Relaxed);
+        let head = self.head.0.load(Ordering::Relaxed);
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        let ring = &*self;
+        (
+            Producer {
+                ring,
+                tail,
+                head_cache: head,
+            },
+            Consumer {
+                ring,
+                head,
+                tail_cache: tail,
+                _not_auto_sync: PhantomData,
+            },
+        )
+    }
+}
+
+impl<T, const N: usize> Default for Ring<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const N: usize> Drop for Ring<T, N> {
+    fn drop(&mut self) {
+        if !mem::needs_drop::<T>() {
+            return;
+        }
+        let mut i = self.head.0.load(Ordering::Relaxed);
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        while i != tail {
+            self.buf[Self::slot(i)].with_mut(|p| {
+                // SAFETY: slots of the indices `head..tail` hold initialised values,
+                // each dropped once here; `&mut self` excludes both halves.
+                unsafe { (*p).assume_init_drop() }
+            });
+            i = Self::advance(i, 1);
+        }
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for Ring<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let head = self.head.0.load(Ordering::Acquire);
+        let tail = self.tail.0.load(Ordering::Acquire);
+        f.debug_struct("Ring")
+            .field("capacity", &N)
+            .field("len", &Self::distance(head, tail))
+            .finish()
+    }
+}
+
+/// The pushing half of a [`Ring`]: exactly one exists per split. Not `Clone`.
+///
+/// Every push is wait-free and returns the value when it cannot be taken.
+///
+/// ```
+/// use spindle_core::error::SendError;
+/// use spindle_core::queue::spsc::Ring;
+///
+/// let mut ring: Ring<char, 2> = Ring::new();
+/// let (mut tx, rx) = ring.split();
+/// assert_eq!(tx.try_push('a'), Ok(()));
+/// assert_eq!(tx.try_push('b'), Ok(()));
+/// assert_eq!(tx.try_push('c'), Err(SendError::Full('c')));
+/// drop(rx);
+/// assert_eq!(tx.try_push('c'), Err(SendError::Closed('c')));
+/// ```
+pub struct Producer<'a, T, const N: usize> {
+    ring: &'a Ring<T, N>,
+    /// The producer's own index (the shared `tail` is a published copy).
+    tail: usize,
+    /// The consumer's `head` as last read: the free room is at least
+    /// `N - distance(head_cache, tail)`.
+    head_cache: usize,
+}
+
+impl<T, const N: usize> Producer<'_, T, N> {
+    /// At least `want` free slots are known, or the head is re-read: the number of
+    /// slots the producer may fill now.
+    #[inline(always)]
+    fn writable(&mut self, want: usize) -> usize {
+        let mut free = N - Ring::<T, N>::distance(self.head_cache, self.tail);
+        if free < want {
+            self.head_cache = self.ring.head.0.load(Ordering::Acquire);
+            free = N - Ring::<T, N>::distance(self.head_cache, self.tail);
+        }
+        free
+    }
+
+    #[inline(always)]
+    fn consumer_gone(&self) -> bool {
+        // Relaxed: nothing the consumer wrote is read after this; the flag only
+        // says "stop".
+        self.ring.closed.0.load(Ordering::Relaxed) != 0
+    }
+
+    /// Writes `value` into the slot of index `i`, which must be free.
+    #[inline(always)]
+    fn write(&self, i: usize, value: T) {
+        self.ring.buf[Ring::<T, N>::slot(i)].with_mut(|p| {
+            // SAFETY: index `i` is in `tail..head + N`, so its slot is free: the
+            // consumer is done with it (its `head` store, read with Acquire, came
+            // after its read) and will not read it until `tail` is published past
+            // `i`. Only this producer writes slots.
+            unsafe { p.write(MaybeUninit::new(value)) };
+        });
+    }
+
+    /// Makes everything written before index `tail` visible to the consumer.
+    #[inline(always)]
+    fn publish(&mut self, tail: usize) {
+        self.tail = tail;
+        self.ring.tail.0.store(tail, Ordering::Release);
+    }
+
+    /// Pushes `value` if there is room; never waits.
+    ///
+    /// # Errors
+    /// [`SendError::Full`] with the value when the ring holds `N` items,
+    /// [`SendError::Closed`] with the value when the consumer has been dropped.
+    ///
+    /// ```
+    /// use spindle_core::error::SendError;
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 1> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// tx.try_push(1).unwrap();
+    /// assert_eq!(tx.try_push(2), Err(SendError::Full(2)));
+    /// assert_eq!(rx.try_pop(), Ok(1));
+    /// tx.try_push(2).unwrap();
+    /// ```
+    #[inline]
+    pub fn try_push(&mut self, value: T) -> Result<(), SendError<T>> {
+        if self.consumer_gone() {
+            return Err(SendError::Closed(value));
+        }
+        if self.writable(1) == 0 {
+            return Err(SendError::Full(value));
+        }
+        self.write(self.tail, value);
+        self.publish(Ring::<T, N>::advance(self.tail, 1));
+        Ok(())
+    }
+
+    /// Copies as many items from the front of `src` as fit and returns how many it
+    /// copied (0 when the ring is full or the consumer has been dropped). One index
+    /// update publishes them all.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 4> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// assert_eq!(tx.push_slice(b"hello"), 4);
+    /// let mut buf = [0; 8];
+    /// assert_eq!(rx.pop_slice(&mut buf), 4);
+    /// assert_eq!(&buf[..4], b"hell");
+    /// ```
+    pub fn push_slice(&mut self, src: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        if src.is_empty() || self.consumer_gone() {
+            return 0;
+        }
+        let n = self.writable(src.len()).min(src.len());
+        if n == 0 {
+            return 0;
+        }
+        let start = Ring::<T, N>::slot(self.tail);
+        let first = n.min(N - start);
+        let (a, b) = src[..n].split_at(first);
+        // Two contiguous runs (before and after the end of the buffer), each a plain
+        // zip so the copy compiles to a `memcpy`.
+        for (cells, items) in [
+            (&self.ring.buf[start..start + first], a),
+            (&self.ring.buf[..b.len()], b),
+        ] {
+            for (cell, &v) in cells.iter().zip(items) {
+                cell.with_mut(|p| {
+                    // SAFETY: the `n` slots after `tail` are free (as in `write`):
+                    // `n` is at most the free room just computed.
+                    unsafe { p.write(MaybeUninit::new(v)) };
+                });
+            }
+        }
+        self.publish(Ring::<T, N>::advance(self.tail, n));
+        n
+    }
+
+    /// Pushes items taken from `iter` while there is room, and returns how many it
+    /// pushed. It takes no item it cannot push, so pass `&mut iter` (or
+    /// `iter.by_ref()`) to keep the rest. Pushes nothing once the consumer has been
+    /// dropped.
+    ///
+    /// If the iterator panics, the items it produced in this call are leaked, never
+    /// seen by the consumer.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<String, 2> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// let mut words = ["a", "b", "c"].into_iter().map(String::from);
+    /// assert_eq!(tx.push_iter(&mut words), 2);
+    /// assert_eq!(words.next().as_deref(), Some("c"));
+    /// assert_eq!(rx.try_pop().as_deref(), Ok("a"));
+    /// ```
+    pub fn push_iter<I: IntoIterator<Item = T>>(&mut self, iter: I) -> usize {
+        if self.consumer_gone() {
+            return 0;
+        }
+        let free = self.writable(N);
+        let mut tail = self.tail;
+        let mut n = 0;
+        for value in iter.into_iter().take(free) {
+            self.write(tail, value);
+            tail = Ring::<T, N>::advance(tail, 1);
+            n += 1;
+        }
+        if n > 0 {
+            self.publish(tail);
+        }
+        n
+    }
+
+    /// How many items could be pushed now (the consumer may free more at any time).
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 4> = Ring::new();
+    /// let (mut tx, _rx) = ring.split();
+    /// tx.try_push(0).unwrap();
+    /// assert_eq!(tx.free_len(), 3);
+    /// ```
+    pub fn free_len(&self) -> usize {
+        let head = self.ring.head.0.load(Ordering::Acquire);
+        N - Ring::<T, N>::distance(head, self.tail)
+    }
+
+    /// Whether the ring is full now (the consumer may pop at any time).
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 1> = Ring::new();
+    /// let (mut tx, _rx) = ring.split();
+    /// assert!(!tx.is_full());
+    /// tx.try_push(0).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.free_len() == 0
+    }
+
+    /// How many items the ring holds when full: `N`.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 5> = Ring::new();
+    /// assert_eq!(ring.split().0.capacity(), 5);
+    /// ```
+    #[inline]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// Whether the consumer has been dropped: every push will fail with
+    /// [`SendError::Closed`].
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 1> = Ring::new();
+    /// let (tx, rx) = ring.split();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.consumer_gone()
+    }
+
+    /// Pushes `value`, spinning and then yielding the thread while the ring is full.
+    ///
+    /// This waits by polling (the ring has no waiter list); for a producer that
+    /// should sleep, use the MPMC [`Queue`](super::Queue).
+    ///
+    /// # Errors
+    /// [`SendError::Closed`] with the value if the consumer is (or gets) dropped.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u32, 2> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(move || (0..10).for_each(|i| tx.push_blocking(i).unwrap()));
+    ///     let got: Vec<u32> = (0..10).map(|_| rx.pop_blocking().unwrap()).collect();
+    ///     assert_eq!(got, (0..10).collect::<Vec<_>>());
+    /// });
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn push_blocking(&mut self, mut value: T) -> Result<(), SendError<T>> {
+        let mut round = 0u32;
+        loop {
+            match self.try_push(value) {
+                Ok(()) => return Ok(()),
+                Err(SendError::Full(v)) => value = v,
+                Err(e) => return Err(e),
+            }
+            crate::wait::backoff::back_off(round);
+            round = round.saturating_add(1);
+        }
+    }
+}
+
+impl<T, const N: usize> Drop for Producer<'_, T, N> {
+    fn drop(&mut self) {
+        // Release: a consumer that sees the flag (Acquire) also sees the final tail.
+        self.ring.closed.0.store(1, Ordering::Release);
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for Producer<'_, T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("capacity", &N)
+            .field("free_len", &self.free_len())
+            .finish()
+    }
+}
+
+/// The popping half of a [`Ring`]: exactly one exists per split. Not `Clone`.
+///
+/// Every pop is wait-free. After the producer is dropped, the consumer still gets
+/// every item that was pushed, then [`RecvError::Closed`].
+///
+/// ```
+/// use spindle_core::error::RecvError;
+/// use spindle_core::queue::spsc::Ring;
+///
+/// let mut ring: Ring<u8, 2> = Ring::new();
+/// let (mut tx, mut rx) = ring.split();
+/// assert_eq!(rx.try_pop(), Err(RecvError::Empty));
+/// tx.try_push(7).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.try_pop(), Ok(7));
+/// assert_eq!(rx.try_pop(), Err(RecvError::Closed));
+/// ```
+pub struct Consumer<'a, T, const N: usize> {
+    ring: &'a Ring<T, N>,
+    /// The consumer's own index (the shared `head` is a published copy).
+    head: usize,
+    /// The producer's `tail` as last read: at least
+    /// `distance(head, tail_cache)` items are ready.
+    tail_cache: usize,
+    /// Opts out of the automatic `Sync` (see the explicit impls).
+    _not_auto_sync: PhantomData<*const ()>,
+}
+
+// SAFETY: the consumer moves `T`s out of the ring to whichever thread owns it, so it
+// may be sent when `T` may. The producer half never reads the consumer's fields.
+unsafe impl<T: Send, const N: usize> Send for Consumer<'_, T, N> {}
+// SAFETY: through `&Consumer` one can only `peek` (a `&T` into the ring) and read
+// indices, so sharing it across threads shares `&T`: that needs `T: Sync`.
+unsafe impl<T: Send + Sync, const N: usize> Sync for Consumer<'_, T, N> {}
+
+impl<T, const N: usize> Consumer<'_, T, N> {
+    /// At least `want` ready items are known, or the tail is re-read: the number of
+    /// items the consumer may take now.
+    #[inline(always)]
+    fn readable(&mut self, want: usize) -> usize {
+        let mut ready = Ring::<T, N>::distance(self.head, self.tail_cache);
+        if ready < want {
+            self.tail_cache = self.ring.tail.0.load(Ordering::Acquire);
+            ready = Ring::<T, N>::distance(self.head, self.tail_cache);
+        }
+        ready
+    }
+
+    /// Makes the slots before index `head` free for the producer.
+    #[inline(always)]
+    fn release(&mut self, head: usize) {
+        self.head = head;
+        self.ring.head.0.store(head, Ordering::Release);
+    }
+
+    /// Pops the oldest item if there is one; never waits.
+    ///
+    /// # Errors
+    /// [`RecvError::Empty`] when nothing is ready, [`RecvError::Closed`] when the
+    /// producer has been dropped and every item it pushed has been popped.
+    ///
+    /// ```
+    /// use spindle_core::error::RecvError;
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<&str, 4> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// tx.try_push("first").unwrap();
+    /// tx.try_push("second").unwrap();
+    /// assert_eq!(rx.try_pop(), Ok("first"));
+    /// assert_eq!(rx.try_pop(), Ok("second"));
+    /// assert_eq!(rx.try_pop(), Err(RecvError::Empty));
+    /// ```
+    #[inline]
+    pub fn try_pop(&mut self) -> Result<T, RecvError> {
+        if self.readable(1) == 0 {
+            // Acquire pairs with the producer's Release store of the flag on drop,
+            // which came after its last `tail` store: re-reading `tail` after seeing
+            // the flag gives the final one.
+            if self.ring.closed.0.load(Ordering::Acquire) == 0 {
+                return Err(RecvError::Empty);
+            }
+            if self.readable(1) == 0 {
+                return Err(RecvError::Closed);
+            }
+        }
+        let value = self.ring.buf[Ring::<T, N>::slot(self.head)].with(|p| {
+            // SAFETY: index `head` is in `head..tail` (as published with Release
+            // and read with Acquire), so its slot holds an initialised value, which
+            // is moved out once: `head` advances past it next.
+            unsafe { p.read().assume_init() }
+        });
+        self.release(Ring::<T, N>::advance(self.head, 1));
+        Ok(value)
+    }
+
+    /// Copies as many of the oldest items as fit into `dst`, from its front, and
+    /// returns how many it copied (0 when empty). One index update frees them all.
+    ///
+    /// To tell "empty for now" from "closed and drained", check
+    /// [`is_closed`](Self::is_closed) first, then `pop_slice`: a closed ring from
+    /// which `pop_slice` then takes nothing is done. Or use
+    /// [`try_pop`](Self::try_pop), which says so itself.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u16, 8> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// tx.push_slice(&[1, 2, 3]);
+    /// let mut buf = [0; 2];
+    /// assert_eq!(rx.pop_slice(&mut buf), 2);
+    /// assert_eq!(buf, [1, 2]);
+    /// assert_eq!(rx.pop_slice(&mut buf), 1);
+    /// assert_eq!(buf[0], 3);
+    /// ```
+    pub fn pop_slice(&mut self, dst: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        if dst.is_empty() {
+            return 0;
+        }
+        let n = self.readable(dst.len()).min(dst.len());
+        if n == 0 {
+            return 0;
+        }
+        let start = Ring::<T, N>::slot(self.head);
+        let first = n.min(N - start);
+        let (a, b) = dst[..n].split_at_mut(first);
+        // Two contiguous runs, as in `push_slice`.
+        for (cells, out) in [
+            (&self.ring.buf[start..start + first], a),
+            (&self.ring.buf[..b.len()], b),
+        ] {
+            for (cell, out) in cells.iter().zip(out) {
+                *out = cell.with(|p| {
+                    // SAFETY: the `n` slots from `head` hold initialised values (as
+                    // in `try_pop`); `T: Copy`, so reading them leaves nothing to
+                    // drop.
+                    unsafe { p.read().assume_init() }
+                });
+            }
+        }
+        self.release(Ring::<T, N>::advance(self.head, n));
+        n
+    }
+
+    /// The oldest item, left in the ring; `None` when nothing is ready.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 2> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// assert_eq!(rx.peek(), None);
+    /// tx.try_push(5).unwrap();
+    /// assert_eq!(rx.peek(), Some(&5));
+    /// assert_eq!(rx.try_pop(), Ok(5));
+    /// ```
+    pub fn peek(&self) -> Option<&T> {
+        if self.head == self.tail_cache && self.head == self.ring.tail.0.load(Ordering::Acquire) {
+            return None;
+        }
+        let slot = &self.ring.buf[Ring::<T, N>::slot(self.head)];
+        Some(slot.with(|p| {
+            // SAFETY: the slot holds an initialised value (index `head` is before the
+            // tail just read). The producer will not overwrite it, and the consumer
+            // cannot pop it while this `&self` borrow lives (popping needs `&mut`).
+            unsafe { (*p).assume_init_ref() }
+        }))
+    }
+
+    /// How many items are ready now (the producer may push more at any time).
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 4> = Ring::new();
+    /// let (mut tx, rx) = ring.split();
+    /// tx.push_slice(&[1, 2]);
+    /// assert_eq!(rx.len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        let tail = self.ring.tail.0.load(Ordering::Acquire);
+        Ring::<T, N>::distance(self.head, tail)
+    }
+
+    /// Whether nothing is ready now.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 4> = Ring::new();
+    /// let (_tx, rx) = ring.split();
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many items the ring holds when full: `N`.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 5> = Ring::new();
+    /// assert_eq!(ring.split().1.capacity(), 5);
+    /// ```
+    #[inline]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// Whether the producer has been dropped. Items it pushed may still be waiting
+    /// to be popped; if this returns `true` and a later pop finds nothing, no item
+    /// will ever come.
+    ///
+    /// ```
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u8, 2> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// tx.try_push(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.try_pop(), Ok(1));
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.ring.closed.0.load(Ordering::Acquire) != 0
+    }
+
+    /// Pops the oldest item, spinning and then yielding the thread while the ring is
+    /// empty.
+    ///
+    /// This waits by polling (the ring has no waiter list); for a consumer that
+    /// should sleep, use the MPMC [`Queue`](super::Queue).
+    ///
+    /// # Errors
+    /// [`RecvError::Closed`] once the producer has been dropped and every item it
+    /// pushed has been popped.
+    ///
+    /// ```
+    /// use spindle_core::error::RecvError;
+    /// use spindle_core::queue::spsc::Ring;
+    ///
+    /// let mut ring: Ring<u64, 4> = Ring::new();
+    /// let (mut tx, mut rx) = ring.split();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(move || tx.push_blocking(42).unwrap()); // then `tx` is dropped
+    ///     assert_eq!(rx.pop_blocking(), Ok(42));
+    ///     assert_eq!(rx.pop_blocking(), Err(RecvError::Closed));
+    /// });
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn pop_blocking(&mut self) -> Result<T, RecvError> {
+        let mut round = 0u32;
+        loop {
+            match self.try_pop() {
+                Err(RecvError::Empty) => {}
+                other => return other,
+            }
+            crate::wait::backoff::back_off(round);
+            round = round.saturating_add(1);
+        }
+    }
+}
+
+impl<T, const N: usize> Drop for Consumer<'_, T, N> {
+    fn drop(&mut self) {
+        self.ring.closed.0.store(1, Ordering::Release);
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for Consumer<'_, T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("capacity", &N)
+            .field("len", &self.len())
+            .finish()
+    }
+}
