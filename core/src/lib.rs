@@ -2,7 +2,8 @@
 //!
 //! Heap-free concurrency primitives for firmware and for the host, from the Python
 //! Cookbook's chapter on concurrency: locks, events, semaphores, conditions, result
-//! slots and latches (recipes 12.2, 12.4, 12.5), built on one waiting mechanism.
+//! slots and latches (recipes 12.2, 12.4, 12.5, in [`sync`]) and queues (recipe 12.3,
+//! in [`queue`]), built on one waiting mechanism ([`wait`]).
 //!
 //! Every primitive offers three ways to wait, named the same way everywhere:
 //!
@@ -34,7 +35,7 @@
 //! ```
 //!
 //! ## Features
-//! - `alloc`: heap-backed conveniences (none yet in this module set).
+//! - `alloc`: heap-backed conveniences: `queue::UnboundedQueue`, `queue::Completion`.
 //! - `std`: thread parking for blocking waits, `Duration` timeouts, thread ids as
 //!   [`context`] ids, [`raw::ParkingRawMutex`]; implies `alloc`.
 //! - `portable-atomic`: atomics through the `portable-atomic` crate.

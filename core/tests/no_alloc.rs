@@ -13,6 +13,7 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Waker};
 
+use spindle_core::queue::{spsc, PriorityQueue, Queue, Tracked};
 use spindle_core::raw::{CriticalSectionRawMutex, ParkingRawMutex, SpinRawMutex};
 use spindle_core::sync::ordered::{acquire, OrderedMutex};
 use spindle_core::sync::{
@@ -144,6 +145,42 @@ fn the_core_never_allocates() {
             }
             assert_eq!(L.len(), 40);
             assert_eq!(L.wake_all(), 40);
+        }
+
+        // Queues: a waiting receiver, a waiting sender, close and join.
+        let q: Queue<SpinRawMutex, [u8; 16], 2> = Queue::new();
+        {
+            let mut r = pin!(q.recv());
+            assert!(r.as_mut().poll(&mut cx).is_pending());
+            q.try_send([1; 16]).unwrap();
+            assert!(r.as_mut().poll(&mut cx).is_ready());
+            q.task_done().unwrap();
+            q.try_send([2; 16]).unwrap();
+            q.try_send([3; 16]).unwrap();
+            let mut s = pin!(q.send([4; 16]));
+            assert!(s.as_mut().poll(&mut cx).is_pending());
+            q.try_recv().unwrap();
+            assert!(s.as_mut().poll(&mut cx).is_ready());
+            let mut j = pin!(q.join());
+            assert!(j.as_mut().poll(&mut cx).is_pending());
+            q.close();
+        }
+        let pq: PriorityQueue<SpinRawMutex, u8, &str, 4> = PriorityQueue::new();
+        pq.try_send(1, "low").unwrap();
+        pq.try_send(9, "high").unwrap();
+        assert_eq!(pq.try_recv().unwrap().1, "high");
+        {
+            let done: Event<SpinRawMutex> = Event::new();
+            let tq: Queue<SpinRawMutex, Tracked<u32, &Event<SpinRawMutex>>, 1> = Queue::new();
+            tq.try_send(Tracked::new(5, &done)).unwrap();
+            assert_eq!(tq.try_recv().unwrap().finish(), 5);
+            assert!(done.is_set());
+        }
+        let mut ring: spsc::Ring<u64, 4> = spsc::Ring::new();
+        {
+            let (mut tx, mut rx) = ring.split();
+            tx.try_push(7).unwrap();
+            assert_eq!(rx.try_pop(), Ok(7));
         }
 
         let x: OrderedMutex<SpinRawMutex, u8> = OrderedMutex::new("x", 0);

@@ -22,6 +22,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 pub mod r12_02_events;
+pub mod r12_03_queues;
 pub mod r12_04_locks;
 pub mod r12_05_deadlock;
 
@@ -96,6 +97,12 @@ pub const RECIPES: &[Recipe] = &[
         run: r12_02_events::run,
     },
     Recipe {
+        id: r12_03_queues::ID,
+        name: r12_03_queues::NAME,
+        title: r12_03_queues::TITLE,
+        run: r12_03_queues::run,
+    },
+    Recipe {
         id: r12_04_locks::ID,
         name: r12_04_locks::NAME,
         title: r12_04_locks::TITLE,
@@ -153,7 +160,7 @@ mod tests {
     #[test]
     fn registry_is_in_book_order_and_unique() {
         let ids: Vec<_> = RECIPES.iter().map(|r| r.id).collect();
-        assert_eq!(ids, ["12.2", "12.4", "12.5"]);
+        assert_eq!(ids, ["12.2", "12.3", "12.4", "12.5"]);
         for r in RECIPES {
             assert_eq!(find(r.id).map(|f| f.name), Some(r.name));
             assert_eq!(find(r.name).map(|f| f.id), Some(r.id));
@@ -165,7 +172,7 @@ mod tests {
     fn lookup_forms() {
         assert_eq!(find(" 12.04 ").map(|r| r.id), Some("12.4"));
         assert_eq!(find("R12_05").map(|r| r.id), Some("12.5"));
-        for bad in ["", "12", "12.", "12.x", "r12", "r12_99", "12.3", "locks"] {
+        for bad in ["", "12", "12.", "12.x", "r12", "r12_99", "12.9", "locks"] {
             assert!(find(bad).is_none(), "{bad:?} should not match");
         }
     }

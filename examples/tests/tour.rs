@@ -13,8 +13,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const HEADINGS: [&str; 3] = [
+const HEADINGS: [&str; 4] = [
     "== 12.2 Events: knowing when a thread has started ==",
+    "== 12.3 Queues: communicating between threads ==",
     "== 12.4 Locks: guarding critical sections ==",
     "== 12.5 Deadlock avoidance: acquiring locks in one global order ==",
 ];
@@ -39,7 +40,7 @@ fn tour_runs_every_recipe_in_order() {
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{stdout}");
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("tour: 3 recipes ran, all ok"),
+        last.starts_with("tour: 4 recipes ran, all ok"),
         "summary: {last}"
     );
 }
@@ -50,7 +51,7 @@ fn run_one_recipe_by_number_or_name() {
         let out = spindle(&["run", id]);
         let stdout = text(&out.stdout);
         assert!(out.status.success(), "run {id}: {}", text(&out.stderr));
-        assert!(stdout.starts_with(HEADINGS[2]), "{stdout}");
+        assert!(stdout.starts_with(HEADINGS[3]), "{stdout}");
         assert!(!stdout.contains(HEADINGS[0]));
         assert!(stdout.contains("lock order violation"));
     }
@@ -71,10 +72,15 @@ fn list_names_every_recipe() {
     let out = spindle(&["list"]);
     assert!(out.status.success());
     let stdout = text(&out.stdout);
-    for name in ["r12_02_events", "r12_04_locks", "r12_05_deadlock"] {
+    for name in [
+        "r12_02_events",
+        "r12_03_queues",
+        "r12_04_locks",
+        "r12_05_deadlock",
+    ] {
         assert!(stdout.contains(name), "{stdout}");
     }
-    assert_eq!(stdout.lines().count(), 3);
+    assert_eq!(stdout.lines().count(), 4);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use spindle_core::queue::{spsc, PriorityQueue, Queue, Tracked};
 use spindle_core::raw::{CriticalSectionRawMutex, NoopRawMutex, SpinRawMutex};
 use spindle_core::sync::ordered::{acquire, OrderedMutex};
 use spindle_core::sync::{
@@ -48,6 +49,11 @@ static KICK: Notify<SpinRawMutex> = Notify::new();
 static CHANGED: Condvar<SpinRawMutex> = Condvar::new();
 static FORK_A: OrderedMutex<SpinRawMutex, u8> = OrderedMutex::new("a", 0);
 static FORK_B: OrderedMutex<SpinRawMutex, u8> = OrderedMutex::new("b", 0);
+static SAMPLES: Queue<CriticalSectionRawMutex, u16, 8> = Queue::new();
+static URGENT: PriorityQueue<CriticalSectionRawMutex, u8, u16, 4> = PriorityQueue::new();
+static PROCESSED: Event<CriticalSectionRawMutex> = Event::new();
+static TRACKED: Queue<SpinRawMutex, Tracked<u16, &'static Event<CriticalSectionRawMutex>>, 2> =
+    Queue::new();
 
 /// What an interrupt handler would do: try-lock, set an event, complete a result.
 #[no_mangle]
@@ -56,6 +62,8 @@ pub extern "C" fn spindle_irq() {
         *n += 1;
     }
     let _ = RESULT.send(7);
+    let _ = SAMPLES.try_send(0x1234);
+    let _ = URGENT.try_send(3, 0xbeef);
     READY.set();
     KICK.notify_one();
 }
@@ -79,5 +87,20 @@ pub extern "C" fn spindle_main() -> u32 {
     let local: ReentrantMutex<NoopRawMutex, u32> = ReentrantMutex::new(1);
     let outer = local.try_lock().map(|g| *g).unwrap_or(0);
     let forks = acquire([&FORK_B, &FORK_A]).map(|g| g[0] + g[1]).unwrap_or(0);
-    total + outer + u32::from(forks)
+    let sample = block_on_with(SAMPLES.recv(), SpinRelax).unwrap_or(0);
+    let urgent = URGENT.try_recv().map(|(_, v)| v).unwrap_or(0);
+    let _ = TRACKED.try_send(Tracked::new(sample, &PROCESSED));
+    let tracked = TRACKED.try_recv().map(Tracked::finish).unwrap_or(0);
+    block_on_with(PROCESSED.wait(), SpinRelax);
+    let mut ring: spsc::Ring<u8, 4> = spsc::Ring::new();
+    let (mut tx, mut rx) = ring.split();
+    let _ = tx.try_push(1);
+    let ringed = rx.try_pop().unwrap_or(0);
+    total
+        + outer
+        + u32::from(forks)
+        + u32::from(sample)
+        + u32::from(urgent)
+        + u32::from(tracked)
+        + u32::from(ringed)
 }
