@@ -103,6 +103,42 @@ pub fn cases() -> Vec<Case> {
         )
         .peer("tokio::sync::Semaphore", semaphore::uncontended_tokio)
         .peer("async_lock::Semaphore", semaphore::uncontended_async_lock),
+        Case::new(
+            "queue/try-roundtrip-1t",
+            "one thread, capacity 64: try_send then try_recv of a u64; one op = both",
+            queue::try_roundtrip_spindle,
+        )
+        .peer("crossbeam ArrayQueue", queue::try_roundtrip_crossbeam)
+        .peer("heapless::mpmc::Queue", queue::try_roundtrip_heapless),
+        Case::new(
+            "queue/blocking-1p1c",
+            "capacity 64, one producer thread send_blocking, one consumer recv_blocking; ns per item",
+            queue::blocking_1p1c_spindle,
+        )
+        .peer("crossbeam_channel", queue::blocking_1p1c_crossbeam)
+        .peer("flume", queue::blocking_1p1c_flume)
+        .peer("std mpsc::sync_channel", queue::blocking_1p1c_std),
+        Case::new(
+            "queue/blocking-2p2c",
+            "capacity 64, two producers, two consumers (each takes half), blocking; ns per item",
+            queue::blocking_2p2c_spindle,
+        )
+        .peer("crossbeam_channel", queue::blocking_2p2c_crossbeam)
+        .peer("flume", queue::blocking_2p2c_flume),
+        Case::new(
+            "queue/spsc-1p1c",
+            "SPSC ring of 64, producer try_push and consumer try_pop spinning; ns per item",
+            queue::spsc_spindle,
+        )
+        .peer("rtrb", queue::spsc_rtrb)
+        .peer("heapless::spsc::Queue", queue::spsc_heapless),
+        Case::new(
+            "queue/async-1p1c",
+            "capacity 64, producer and consumer futures joined on futures' block_on; ns per item",
+            queue::async_1p1c_spindle,
+        )
+        .peer("tokio::sync::mpsc", queue::async_1p1c_tokio)
+        .peer("embassy_sync Channel", queue::async_1p1c_embassy),
     ]
 }
 
@@ -341,6 +377,8 @@ pub mod semaphore {
         t0.elapsed()
     }
 }
+
+pub mod queue;
 
 #[cfg(test)]
 mod tests {

@@ -91,19 +91,33 @@ impl Plan {
 
 /// Finds `iters` such that `side(iters)` takes about `target`: doubles until a run
 /// takes a tenth of the target (long enough that timer and spawn costs don't
-/// dominate), then scales linearly.
+/// dominate), then scales linearly, re-measuring at the scaled count until a run
+/// covers at least half the target. The re-measuring matters for threaded sides: a
+/// run of a few items can take a millisecond of fixed cost alone (a thread that
+/// waits for a core behind a spinning one), which would otherwise fix `iters` at a
+/// handful and report that stall as the per-op time.
 fn calibrate(side: Side, target: Duration) -> u64 {
     let floor = target / 10;
+    let scale = |iters: u64, took: Duration| {
+        let scaled = iters as f64 * target.as_secs_f64() / took.as_secs_f64().max(1e-9);
+        (scaled as u64).max(1)
+    };
     let mut iters: u64 = 1;
-    loop {
-        let took = side(iters);
-        if took >= floor || iters >= 1 << 40 {
-            let scaled = iters as f64 * target.as_secs_f64() / took.as_secs_f64().max(1e-9);
-            return (scaled as u64).max(1);
-        }
+    let mut took = side(iters);
+    while took < floor && iters < 1 << 40 {
         // Jump faster while the run is far too short.
         iters *= if took < floor / 100 { 16 } else { 2 };
+        took = side(iters);
     }
+    for _ in 0..8 {
+        let scaled = scale(iters, took);
+        if took >= target / 2 || scaled <= iters || iters >= 1 << 40 {
+            return scaled;
+        }
+        iters = scaled;
+        took = side(iters);
+    }
+    scale(iters, took)
 }
 
 fn ns_per_op(side: Side, iters: u64) -> f64 {

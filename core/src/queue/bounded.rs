@@ -256,7 +256,40 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
 
     /// Sends `value` if there is room now, without waiting (Python's `put_nowait`).
     /// On failure the value comes back: [`SendError::Full`] or [`SendError::Closed`].
+    #[inline]
     pub fn try_send(&self, value: T) -> Result<(), SendError<T>> {
+        // The common case, small enough to inline: the slot at `tail` is free and the
+        // claim succeeds at the first attempt. Everything else is out of line.
+        let tail = self.tail.load(Ordering::Relaxed);
+        let index = tail & (self.mark_bit - 1);
+        if tail & self.mark_bit == 0
+            && self.stamp(index) == tail
+            && self
+                .tail
+                .compare_exchange_weak(tail, self.next(tail), Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.publish(index, tail, value);
+            return Ok(());
+        }
+        self.try_send_slow(value)
+    }
+
+    /// Writes `value` into the claimed slot `index` at position `tail` and publishes it.
+    #[inline]
+    fn publish(&self, index: usize, tail: usize, value: T) {
+        // SAFETY: the caller claimed this slot for this lap alone; its previous item (if
+        // any) was read before its stamp said free.
+        self.slots[index]
+            .value
+            .with_mut(|v| unsafe { (*v).write(value) });
+        self.set_stamp(index, tail + 1);
+        self.wake_one_receiver();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn try_send_slow(&self, value: T) -> Result<(), SendError<T>> {
         let mut round = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
@@ -274,13 +307,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: the claim gives us this slot for this lap alone; its
-                        // previous item (if any) was read before its stamp said free.
-                        self.slots[index]
-                            .value
-                            .with_mut(|v| unsafe { (*v).write(value) });
-                        self.set_stamp(index, tail + 1);
-                        self.wake_one_receiver();
+                        self.publish(index, tail, value);
                         return Ok(());
                     }
                     Err(now) => tail = now,
@@ -307,7 +334,38 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     /// Receives the oldest item if there is one now, without waiting (Python's
     /// `get_nowait`): [`RecvError::Empty`], or [`RecvError::Closed`] once the queue
     /// is closed and drained.
+    #[inline]
     pub fn try_recv(&self) -> Result<T, RecvError> {
+        let head = self.head.load(Ordering::Relaxed);
+        let index = head & (self.mark_bit - 1);
+        if self.stamp(index) == head + 1
+            && self
+                .head
+                .compare_exchange_weak(head, self.next(head), Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        {
+            return Ok(self.take(index, head));
+        }
+        self.try_recv_slow()
+    }
+
+    /// Reads the item out of the claimed slot `index` at position `head` and frees the
+    /// slot for the next lap.
+    #[inline]
+    fn take(&self, index: usize, head: usize) -> T {
+        // SAFETY: the caller claimed this slot's item alone; its stamp (acquired) says
+        // it was written.
+        let value = self.slots[index]
+            .value
+            .with(|v| unsafe { (*v).assume_init_read() });
+        self.set_stamp(index, head.wrapping_add(self.one_lap));
+        self.wake_one_sender();
+        value
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn try_recv_slow(&self) -> Result<T, RecvError> {
         let mut round = 0;
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -321,16 +379,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                     Ordering::AcqRel,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => {
-                        // SAFETY: the claim gives us this slot's item alone; its stamp
-                        // (acquired above) says it was written.
-                        let value = self.slots[index]
-                            .value
-                            .with(|v| unsafe { (*v).assume_init_read() });
-                        self.set_stamp(index, head.wrapping_add(self.one_lap));
-                        self.wake_one_sender();
-                        return Ok(value);
-                    }
+                    Ok(_) => return Ok(self.take(index, head)),
                     Err(now) => head = now,
                 }
             } else if stamp == head {
@@ -358,19 +407,31 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     #[inline]
     fn wake_one_receiver(&self) {
         if self.state.load(Ordering::Relaxed) & RECV_WAITERS != 0 {
-            self.receivers.wake_one_or(|| {
-                self.state.fetch_and(!RECV_WAITERS, Ordering::Relaxed);
-            });
+            self.wake_receiver_slow();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_receiver_slow(&self) {
+        self.receivers.wake_one_or(|| {
+            self.state.fetch_and(!RECV_WAITERS, Ordering::Relaxed);
+        });
     }
 
     #[inline]
     fn wake_one_sender(&self) {
         if self.state.load(Ordering::Relaxed) & SEND_WAITERS != 0 {
-            self.senders.wake_one_or(|| {
-                self.state.fetch_and(!SEND_WAITERS, Ordering::Relaxed);
-            });
+            self.wake_sender_slow();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_sender_slow(&self) {
+        self.senders.wake_one_or(|| {
+            self.state.fetch_and(!SEND_WAITERS, Ordering::Relaxed);
+        });
     }
 
     /// Announces a waiting sender and says whether to retry now: there may be room,
@@ -422,6 +483,10 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     /// the queue is closed, giving the value back. Dropping the future drops the
     /// value; use [`send_timeout`](Self::send_timeout) to get it back on timeout.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
+        let value = match self.try_send(value) {
+            Err(SendError::Full(v)) => v,
+            done => return done,
+        };
         let mut slot = Some(value);
         match self.send_from(&mut slot).await {
             Ok(()) => Ok(()),
