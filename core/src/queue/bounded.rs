@@ -649,7 +649,10 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     /// Marks one received item as processed (Python's `task_done`). Fails, changing
     /// nothing, if every received item is already marked done.
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        let mut done = self.done.load(Ordering::Relaxed);
+        // Acquire: a `done` advanced by another consumer must come with the `head`
+        // that consumer saw, or we could compare it with an older `head` and wrongly
+        // find nothing received (found by the loom models).
+        let mut done = self.done.load(Ordering::Acquire);
         loop {
             let pos = self.strip(done);
             let head = self.head.load(Ordering::Acquire);
@@ -659,7 +662,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
             let new = self.next(pos) | (done & self.mark_bit);
             match self
                 .done
-                .compare_exchange_weak(done, new, Ordering::AcqRel, Ordering::Relaxed)
+                .compare_exchange_weak(done, new, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => {
                     if done & self.mark_bit != 0

@@ -10,11 +10,20 @@ pub(crate) const SPIN_ROUNDS: u32 = 0;
 /// the core away, so two threads do not bounce a cache line between them.
 #[inline]
 pub(crate) fn back_off(round: u32) {
-    #[cfg(feature = "std")]
+    // Under loom every thread shares one OS thread: hand the turn to the model's
+    // scheduler once, or a waiting thread would spin without ever letting the one it
+    // waits for run.
+    #[cfg(loom)]
+    {
+        let _ = round;
+        loom::thread::yield_now();
+    }
+    #[cfg(all(feature = "std", not(loom)))]
     if round >= 3 {
         std::thread::yield_now();
         return;
     }
+    #[cfg(not(loom))]
     for _ in 0..(2u32 << round.min(6)) {
         crate::loom::spin_hint();
     }
