@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
 
-tests="${LOOM_TESTS:-loom_wait loom_mutex loom_reentrant loom_condvar loom_sync loom_queue loom_spsc loom_priority}"
+tests="${LOOM_TESTS:-loom_wait loom_mutex loom_reentrant loom_condvar loom_sync loom_queue loom_spsc loom_priority loom_sched loom_exchange}"
 test_args=()
 for t in $tests; do
     test_args+=(--test "$t")

@@ -55,8 +55,10 @@ pub(crate) mod loom;
 
 pub mod context;
 pub mod error;
+pub mod exchange;
 pub mod queue;
 pub mod raw;
+pub mod sched;
 pub mod sync;
 pub mod wait;
 

@@ -29,15 +29,31 @@ pub(crate) fn back_off(round: u32) {
     }
 }
 
-/// Retries `op` with back-off for [`SPIN_ROUNDS`] rounds; `None` if it never
+/// Rounds of [`spin_for`]: spin-loop hints doubling up to 64 (rounds 0 to 6), then
+/// (with `std`) yields of the core (rounds 7 to 10). A hand-off through a queue
+/// usually completes within the spinning rounds, and waiting in line costs a park and
+/// an unpark, so queues spin longer than locks do.
+#[cfg(not(loom))]
+const QUEUE_SPIN_ROUNDS: u32 = 11;
+#[cfg(loom)]
+const QUEUE_SPIN_ROUNDS: u32 = 0;
+
+/// Retries `op` with back-off for [`QUEUE_SPIN_ROUNDS`] rounds; `None` if it never
 /// succeeded.
 #[inline]
 pub(crate) fn spin_for<U>(mut op: impl FnMut() -> Option<U>) -> Option<U> {
-    for round in 0..SPIN_ROUNDS {
+    for round in 0..QUEUE_SPIN_ROUNDS {
         if let Some(v) = op() {
             return Some(v);
         }
-        back_off(round);
+        #[cfg(all(feature = "std", not(loom)))]
+        if round > 6 {
+            std::thread::yield_now();
+            continue;
+        }
+        for _ in 0..(1u32 << round.min(6)) {
+            crate::loom::spin_hint();
+        }
     }
     None
 }

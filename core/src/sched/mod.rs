@@ -1,0 +1,144 @@
+//! A cooperative scheduler of `async` tasks: recipe 12.12, "using generators as an
+//! alternative to threads". Python's generators are Rust's `async` blocks: each
+//! `yield` is an `.await` ([`yield_now`] for a bare `yield`), and the book's
+//! `TaskScheduler` is a [`Scheduler`].
+//!
+//! ```
+//! use core::pin::pin;
+//! use spindle_core::sched::{yield_now, RunQueue, Scheduler, Task};
+//!
+//! static READY: RunQueue<3> = RunQueue::new(); // no heap: the wake-up state
+//! let sched = Scheduler::with_run_queue(&READY).unwrap();
+//! let ping = pin!(Task::new(async {
+//!     for _ in 0..3 {
+//!         yield_now().await;
+//!     }
+//!     "ping done"
+//! }));
+//! let mut handle = sched.spawn(ping).unwrap();
+//! sched.run();
+//! assert_eq!(handle.try_take(), Some("ping done"));
+//! ```
+//!
+//! | Python (12.12) | spindle |
+//! |---|---|
+//! | a generator function | an `async fn` (generic ones too) |
+//! | `yield` | `yield_now().await` |
+//! | `TaskScheduler()` | [`Scheduler::new`] (`alloc`) or [`Scheduler::with_run_queue`] |
+//! | `sched.new_task(gen)` | [`Scheduler::spawn`] of a pinned [`Task`], [`TaskPool::spawn`], [`Scheduler::spawn_boxed`] |
+//! | `sched.run()` | [`Scheduler::run`] |
+//! | `StopIteration` value | the task's output, from its [`JoinHandle`] |
+//! | `gen.close()` | [`JoinHandle::cancel`] |
+//!
+//! No heap is needed: task storage is pinned by the caller ([`Task`], or a
+//! [`TaskPool`] for spawning from inside tasks) and the wake-up state is a
+//! `static` [`RunQueue`]. See [`Scheduler`] for the run order, idling and thread
+//! safety, and [`RunQueue`]'s module notes for the wake-up protocol.
+
+mod current;
+mod join;
+mod run_queue;
+mod scheduler;
+mod table;
+mod task;
+mod yield_now;
+
+use core::fmt;
+
+pub use current::{context_id, current_task_id};
+pub use join::JoinHandle;
+pub use run_queue::RunQueue;
+pub use scheduler::Scheduler;
+pub use task::{Task, TaskPool};
+pub use yield_now::{yield_now, YieldNow};
+
+/// A task's id: the index of its scheduler slot (reused once the task is over).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub(crate) usize);
+
+impl TaskId {
+    /// The slot index, below the scheduler's capacity.
+    pub const fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task #{}", self.0)
+    }
+}
+
+/// A task could not be spawned; what was offered comes back inside.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SpawnError<T> {
+    /// Every slot of the scheduler is taken.
+    Full(T),
+    /// The task storage is in use: spawned already, or (a [`TaskPool`]) every cell
+    /// holds a task that is not over or whose output was not joined.
+    Busy(T),
+}
+
+impl<T> SpawnError<T> {
+    /// What was offered: the task, or the future.
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Full(t) | Self::Busy(t) => t,
+        }
+    }
+}
+
+impl<T> fmt::Debug for SpawnError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("Full(..)"),
+            Self::Busy(_) => f.write_str("Busy(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SpawnError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("every task slot of the scheduler is taken"),
+            Self::Busy(_) => f.write_str("the task storage is already in use"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> std::error::Error for SpawnError<T> {}
+
+/// Why a [`JoinHandle`] has no output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinError {
+    /// The task was cancelled before it finished.
+    Cancelled,
+    /// The output was taken already (with [`JoinHandle::try_take`]).
+    Taken,
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cancelled => f.write_str("the task was cancelled"),
+            Self::Taken => f.write_str("the task's output was taken already"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for JoinError {}
+
+/// [`Scheduler::with_run_queue`] failed: another scheduler uses that run queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunQueueInUse;
+
+impl fmt::Display for RunQueueInUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the run queue is in use by another scheduler")
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for RunQueueInUse {}
