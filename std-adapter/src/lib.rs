@@ -24,5 +24,9 @@
 
 pub use spindle_core;
 
+#[cfg(unix)]
+pub mod daemon;
+pub mod pool;
 pub mod queue;
 pub mod sync;
+pub mod thread;

@@ -1,0 +1,48 @@
+//! Thread pools: recipe 12.7 ("creating a thread pool", Python's
+//! `concurrent.futures.ThreadPoolExecutor`) and recipe 12.9's pattern of an I/O
+//! thread offloading CPU work to a pool and waiting on the handle.
+//!
+//! - [`ThreadPool`]: a fixed number of workers (the book's defence against thread
+//!   exhaustion) and a submission queue, unbounded or bounded with a [`FullPolicy`].
+//! - [`TaskHandle`]: Python's `Future`: [`result`](TaskHandle::result),
+//!   [`result_timeout`](TaskHandle::result_timeout), [`is_done`](TaskHandle::is_done),
+//!   [`add_done_callback`](TaskHandle::add_done_callback), [`cancel`](TaskHandle::cancel),
+//!   and `.await`. A panic in a task becomes [`TaskError::Panicked`]; the worker lives on.
+//! - [`ThreadPool::map`]: ordered, lazy, chunked; [`as_completed`] and [`wait`] as
+//!   in `concurrent.futures`; [`ThreadPool::scope`] for tasks that borrow.
+//! - [`echo`]: the recipe's echo server, its connections served by the pool.
+//!
+//! Recipe 12.9, offloading: the thread that owns the I/O submits the CPU-heavy part
+//! and waits on the handle, so the work runs on another core and the I/O thread's
+//! state stays its own.
+//!
+//! ```
+//! use spindle_std::pool::ThreadPool;
+//!
+//! fn checksum(data: &[u8]) -> u64 {
+//!     // FNV-1a
+//!     data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+//! }
+//!
+//! let pool = ThreadPool::new(2).unwrap();
+//! // The I/O thread: read a request, hand the CPU work to the pool, answer.
+//! let request: Vec<u8> = (0..=255).cycle().take(1 << 16).collect();
+//! let handle = pool.submit(move || checksum(&request)).unwrap();
+//! // ... the I/O thread could serve other clients here ...
+//! let sum = handle.result().unwrap();
+//! assert_ne!(sum, 0);
+//! ```
+
+mod completed;
+pub mod echo;
+mod handle;
+mod map;
+#[allow(clippy::module_inception)]
+mod pool;
+mod scope;
+
+pub use completed::{as_completed, wait, AsCompleted, ReturnWhen, Waited};
+pub use handle::{TaskError, TaskHandle, TaskState};
+pub use map::Map;
+pub use pool::{BuildError, Builder, FullPolicy, SubmitError, ThreadPool};
+pub use scope::Scope;
