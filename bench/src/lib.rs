@@ -138,7 +138,41 @@ pub fn cases() -> Vec<Case> {
             queue::async_1p1c_spindle,
         )
         .peer("tokio::sync::mpsc", queue::async_1p1c_tokio)
-        .peer("embassy_sync Channel", queue::async_1p1c_embassy),
+        .peer("embassy_sync Channel", queue::async_1p1c_embassy)
+        .peer("embassy_sync Channel (CS)", queue::async_1p1c_embassy_cs),
+        Case::new(
+            "exchange/fanout-8",
+            "one thread publishes batches of 32 u64s to 8 subscribers (64 buffered each), each drains them; one op = one message to all 8",
+            exchange::fanout8_spindle,
+        )
+        .peer("tokio::sync::broadcast", exchange::fanout8_tokio)
+        .peer("embassy_sync PubSubChannel (CS)", exchange::fanout8_embassy),
+        Case::new(
+            "pool/submit-result",
+            "pool of one worker per core: submit tiny tasks (batches of 100,000), then collect every result; ns per task",
+            pool::submit_result_spindle,
+        )
+        .peer("rayon::spawn + mpsc", pool::submit_result_rayon)
+        .peer("threadpool + mpsc", pool::submit_result_threadpool),
+        Case::new(
+            "pool/map",
+            "ordered map of a ~10 ns function over 0..n collected into a Vec (spindle chunk 4096); ns per item",
+            pool::map_spindle,
+        )
+        .peer("rayon par_iter().map().collect()", pool::map_rayon),
+        Case::new(
+            "thread/spawn-join",
+            "spawn a thread returning a u64, then join it; one op = spawn + join",
+            threads::spawn_join_spindle,
+        )
+        .peer("std::thread::spawn", threads::spawn_join_std),
+        Case::new(
+            "sched/yield-switch",
+            "two tasks on one thread take turns with yield_now().await; one op = one task switch",
+            sched::yield_switch_spindle,
+        )
+        .peer("futures LocalPool", sched::yield_switch_local_pool)
+        .peer("tokio current_thread", sched::yield_switch_tokio),
     ]
 }
 
@@ -378,7 +412,11 @@ pub mod semaphore {
     }
 }
 
+pub mod exchange;
+pub mod pool;
 pub mod queue;
+pub mod sched;
+pub mod threads;
 
 #[cfg(test)]
 mod tests {

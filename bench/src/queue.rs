@@ -361,3 +361,27 @@ pub fn async_1p1c_embassy(iters: u64) -> Duration {
         },
     )
 }
+
+/// `embassy_sync::channel::Channel<CriticalSectionRawMutex, u64, 64>`: embassy's
+/// channel in its thread- and interrupt-safe form, the like-for-like peer of
+/// spindle's queue (which is thread-safe whatever its raw exclusion). On the host
+/// the critical section is `critical-section`'s std implementation (a global lock).
+pub fn async_1p1c_embassy_cs(iters: u64) -> Duration {
+    use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex as EmbassyCs;
+    let ch = embassy_sync::channel::Channel::<EmbassyCs, u64, CAP>::new();
+    let ch = &ch;
+    time_async(
+        async move {
+            for i in 0..iters {
+                ch.send(black_box(i)).await;
+            }
+        },
+        async move {
+            let mut sum = 0u64;
+            for _ in 0..iters {
+                sum = sum.wrapping_add(black_box(ch.receive().await));
+            }
+            assert_eq!(sum, iters.wrapping_mul(iters.wrapping_sub(1)) / 2);
+        },
+    )
+}

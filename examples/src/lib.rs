@@ -21,10 +21,18 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
+pub mod r12_01_threads;
 pub mod r12_02_events;
 pub mod r12_03_queues;
 pub mod r12_04_locks;
 pub mod r12_05_deadlock;
+pub mod r12_06_thread_local;
+pub mod r12_07_thread_pool;
+pub mod r12_09_offload;
+pub mod r12_11_pubsub;
+pub mod r12_12_generators;
+#[cfg(unix)]
+pub mod r12_14_daemon;
 
 /// A recipe's entry in the [`RECIPES`] registry.
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +99,12 @@ impl Recipe {
 /// modules arrive.
 pub const RECIPES: &[Recipe] = &[
     Recipe {
+        id: r12_01_threads::ID,
+        name: r12_01_threads::NAME,
+        title: r12_01_threads::TITLE,
+        run: r12_01_threads::run,
+    },
+    Recipe {
         id: r12_02_events::ID,
         name: r12_02_events::NAME,
         title: r12_02_events::TITLE,
@@ -113,6 +127,43 @@ pub const RECIPES: &[Recipe] = &[
         name: r12_05_deadlock::NAME,
         title: r12_05_deadlock::TITLE,
         run: r12_05_deadlock::run,
+    },
+    Recipe {
+        id: r12_06_thread_local::ID,
+        name: r12_06_thread_local::NAME,
+        title: r12_06_thread_local::TITLE,
+        run: r12_06_thread_local::run,
+    },
+    Recipe {
+        id: r12_07_thread_pool::ID,
+        name: r12_07_thread_pool::NAME,
+        title: r12_07_thread_pool::TITLE,
+        run: r12_07_thread_pool::run,
+    },
+    Recipe {
+        id: r12_09_offload::ID,
+        name: r12_09_offload::NAME,
+        title: r12_09_offload::TITLE,
+        run: r12_09_offload::run,
+    },
+    Recipe {
+        id: r12_11_pubsub::ID,
+        name: r12_11_pubsub::NAME,
+        title: r12_11_pubsub::TITLE,
+        run: r12_11_pubsub::run,
+    },
+    Recipe {
+        id: r12_12_generators::ID,
+        name: r12_12_generators::NAME,
+        title: r12_12_generators::TITLE,
+        run: r12_12_generators::run,
+    },
+    #[cfg(unix)]
+    Recipe {
+        id: r12_14_daemon::ID,
+        name: r12_14_daemon::NAME,
+        title: r12_14_daemon::TITLE,
+        run: r12_14_daemon::run,
     },
 ];
 
@@ -160,7 +211,13 @@ mod tests {
     #[test]
     fn registry_is_in_book_order_and_unique() {
         let ids: Vec<_> = RECIPES.iter().map(|r| r.id).collect();
-        assert_eq!(ids, ["12.2", "12.3", "12.4", "12.5"]);
+        assert_eq!(
+            ids,
+            [
+                "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.7", "12.9", "12.11", "12.12",
+                "12.14"
+            ]
+        );
         for r in RECIPES {
             assert_eq!(find(r.id).map(|f| f.name), Some(r.name));
             assert_eq!(find(r.name).map(|f| f.id), Some(r.id));
@@ -172,7 +229,7 @@ mod tests {
     fn lookup_forms() {
         assert_eq!(find(" 12.04 ").map(|r| r.id), Some("12.4"));
         assert_eq!(find("R12_05").map(|r| r.id), Some("12.5"));
-        for bad in ["", "12", "12.", "12.x", "r12", "r12_99", "12.9", "locks"] {
+        for bad in ["", "12", "12.", "12.x", "r12", "r12_99", "12.98", "locks"] {
             assert!(find(bad).is_none(), "{bad:?} should not match");
         }
     }

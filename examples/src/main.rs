@@ -4,6 +4,8 @@
 //! spindle tour          run every recipe in the book's order
 //! spindle run 12.4      run one recipe (by number or module name, e.g. r12_04_locks)
 //! spindle list          list the recipes
+//! spindle daemon start --pidfile P --log L [--interval SECS]   (and stop, status)
+//! spindle echo --engine pool --addr 127.0.0.1:15000 [--workers N]
 //! ```
 
 use std::io::{self, Write};
@@ -32,6 +34,50 @@ enum Command {
     },
     /// List the recipes: number, module name and title.
     List,
+    /// Recipe 12.14: start, stop or ask after the book's demo daemon.
+    #[cfg(unix)]
+    Daemon {
+        #[command(subcommand)]
+        action: spindle_cookbook::r12_14_daemon::DaemonCommand,
+    },
+    /// Recipe 12.7: a TCP echo server; Ctrl-C or SIGTERM stops it.
+    Echo {
+        /// How connections are served: `pool` (at most N at once on a thread pool).
+        #[arg(long, value_enum, default_value = "pool")]
+        engine: EchoEngine,
+        /// The address to listen on; port 0 picks a free one (printed at start).
+        #[arg(long, default_value = "127.0.0.1:15000")]
+        addr: String,
+        /// Worker threads: at most this many clients are served at once.
+        #[arg(long, default_value_t = 128)]
+        workers: usize,
+    },
+}
+
+/// The echo server's engines.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum EchoEngine {
+    /// A pool of N worker threads (recipe 12.7).
+    Pool,
+}
+
+/// `spindle echo`: serves until Ctrl-C / SIGTERM, then reports.
+fn echo(engine: EchoEngine, addr: &str, workers: usize) -> io::Result<()> {
+    use spindle_std::pool::echo::EchoServer;
+    let EchoEngine::Pool = engine;
+    let server = EchoServer::bind(addr, workers)?.on_event(|e| println!("echo: {e}"));
+    server.stop_on_signals()?;
+    println!(
+        "echo: listening on {} (engine pool, {workers} workers); Ctrl-C or SIGTERM stops",
+        server.local_addr()?
+    );
+    io::stdout().flush()?;
+    let report = server.serve()?;
+    println!(
+        "echo: stopped: {} connections, {} bytes echoed, at most {} served at once",
+        report.connections, report.bytes, report.peak_concurrent
+    );
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -49,6 +95,27 @@ fn main() -> ExitCode {
             }
         },
         Command::List => list(&mut out).map(|()| true),
+        #[cfg(unix)]
+        Command::Daemon { action } => {
+            // Detaching forks: nothing may hold stdout's lock across it.
+            drop(out);
+            return spindle_cookbook::r12_14_daemon::execute(action);
+        }
+        Command::Echo {
+            engine,
+            addr,
+            workers,
+        } => {
+            // The server prints from its workers: don't hold stdout's lock.
+            drop(out);
+            return match echo(engine, &addr, workers) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: echo: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
     };
     let _ = out.flush();
     match result {

@@ -1,15 +1,18 @@
 //! Recipe 12.2, "knowing when a thread has started": an [`Event`] that a thread sets
 //! once it runs, a [`Semaphore`] with no permits that releases waiting workers one at
 //! a time, an `Event` wait that times out, and a [`Condvar`] that the main thread
-//! waits on until the workers' log shows what it expects (the `Condition` of the
-//! book's periodic timer, whose full form arrives with spindle-std's threads).
+//! waits on until the workers' log shows what it expects, and the book's
+//! Condition-based [`PeriodicTimer`], with a countdown and a countup thread
+//! synchronised on its ticks and a slow thread that is told what it missed.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use spindle_std::sync::{Condvar, Event, Mutex, Semaphore, WaitGroup};
+use spindle_std::thread::{Builder, PeriodicTimer, TickListener};
 
 use crate::{failed, join, ms, write_heading};
 
@@ -34,9 +37,11 @@ const PATIENCE: Duration = Duration::from_secs(5);
 pub fn run(out: &mut dyn Write) -> io::Result<()> {
     write_heading(out, ID, TITLE)?;
     countdown(out)?;
+    started_helper(out)?;
     semaphore_workers(out)?;
     event_wakes_everyone(out)?;
     wait_with_timeout(out)?;
+    periodic_timer(out)?;
     Ok(())
 }
 
@@ -89,6 +94,34 @@ fn countdown(out: &mut dyn Write) -> io::Result<()> {
         out,
         "  (\"countdown starting\" always precedes \"countdown is running\"; whole run {})",
         ms(total)
+    )
+}
+
+/// The same pattern as a helper: `Builder::spawn_started` hands the thread its
+/// started signal, and the handle waits on it.
+fn started_helper(out: &mut dyn Write) -> io::Result<()> {
+    let log: Arc<Mutex<Vec<&str>>> = Arc::new(Mutex::new(Vec::new()));
+    let l = Arc::clone(&log);
+    let t = Builder::new()
+        .name("countdown")
+        .spawn_started(move |started| {
+            l.with_lock(|l| l.push("countdown starting"));
+            started.set(); // started_evt.set()
+            thread::sleep(Duration::from_millis(1));
+            l.with_lock(|l| l.push("T-minus 1"));
+        })
+        .map_err(|e| failed(format!("could not start the countdown: {e}")))?;
+    t.wait_started_timeout(PATIENCE)
+        .map_err(|e| failed(format!("the countdown never started: {e}")))?;
+    log.with_lock(|l| l.push("countdown is running"));
+    t.join().map_err(|e| failed(format!("countdown: {e}")))?;
+    let log = log.with_lock(|l| l.clone());
+    if log.first() != Some(&"countdown starting") {
+        return Err(failed(format!("out of order: {log:?}")));
+    }
+    writeln!(
+        out,
+        "Builder::spawn_started + JoinHandle::wait_started: \"countdown starting\" came first, as always"
     )
 }
 
@@ -247,6 +280,95 @@ fn wait_with_timeout(out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
+/// The book's `PeriodicTimer`: a timer thread counts ticks under a `Mutex` and
+/// `notify_all`s a `Condvar`; countdown and countup wait for ticks through their
+/// own `TickListener`s. A third thread, busy through several ticks, gets the
+/// pending tick once, with the rest reported as missed, not replayed.
+fn periodic_timer(out: &mut dyn Write) -> io::Result<()> {
+    let interval = Duration::from_millis(5);
+    let timer = PeriodicTimer::start(interval).map_err(|e| failed(format!("timer: {e}")))?;
+    let log: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+
+    let spawn_counter = |name: &str, ticks: TickListener, lines: Vec<String>| {
+        let log = Arc::clone(&log);
+        let mut ticks = ticks;
+        Builder::new()
+            .name(name)
+            .spawn(move || {
+                for line in lines {
+                    let tick = ticks
+                        .wait_for_tick_timeout(PATIENCE)
+                        .map_err(|e| e.to_string())?;
+                    log.with_lock(|l| l.push(format!("tick {}: {line}", tick.number)));
+                }
+                Ok::<(), String>(())
+            })
+            .map_err(|e| failed(format!("could not start {name}: {e}")))
+    };
+    // countdown(3) and countup(2), synchronised on the same ticks.
+    let down = spawn_counter(
+        "countdown",
+        timer.listener(),
+        (1..=3).rev().map(|n| format!("T-minus {n}")).collect(),
+    )?;
+    let up = spawn_counter(
+        "countup",
+        timer.listener(),
+        (0..2).map(|n| format!("Counting {n}")).collect(),
+    )?;
+    for (h, what) in [(down, "countdown"), (up, "countup")] {
+        h.join()
+            .map_err(|e| failed(format!("{what}: {e}")))?
+            .map_err(|e| failed(format!("{what}: {e}")))?;
+    }
+
+    // A slow thread: busy through several ticks, then asks again.
+    let mut slow = timer.listener();
+    let first = slow
+        .wait_for_tick_timeout(PATIENCE)
+        .map_err(|e| failed(format!("slow listener: {e}")))?;
+    let t0 = Instant::now();
+    while timer.ticks() < first.number + 3 {
+        if t0.elapsed() > PATIENCE {
+            return Err(failed("the timer stopped ticking"));
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    let late = slow
+        .wait_for_tick_timeout(PATIENCE)
+        .map_err(|e| failed(format!("slow listener: {e}")))?;
+    let again = slow.try_tick();
+    if again.is_ok_and(|t| t.number <= late.number) {
+        return Err(failed("a tick was delivered twice"));
+    }
+    drop(timer); // stops the timer thread
+    let after_drop = slow.wait_for_tick_timeout(PATIENCE);
+
+    let log = log.with_lock(|l| l.clone());
+    writeln!(
+        out,
+        "PeriodicTimer({}): countdown and countup wait for the same ticks (Condvar under the hood):",
+        ms(interval)
+    )?;
+    let numbers = |prefix: &str| -> Vec<&str> {
+        log.iter()
+            .filter(|l| l.contains(prefix))
+            .map(|l| l.as_str())
+            .collect()
+    };
+    writeln!(out, "  countdown: {}", numbers("T-minus").join(", "))?;
+    writeln!(out, "  countup:   {}", numbers("Counting").join(", "))?;
+    writeln!(
+        out,
+        "  a slow thread saw tick {}, was busy, then got tick {} at once ({} missed, none delivered twice)",
+        first.number, late.number, late.missed
+    )?;
+    match after_drop {
+        Err(e) => writeln!(out, "  after the timer is dropped, waiting reports: {e}"),
+        Ok(t) => Err(failed(format!("tick {} after the timer stopped", t.number))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -258,8 +380,13 @@ mod tests {
         let start = text.find("countdown starting").unwrap();
         let running = text.find("countdown is running").unwrap();
         assert!(start < running);
+        assert!(text.contains("spawn_started + JoinHandle::wait_started"));
         assert!(text.contains("release 5 -> Working"));
         assert!(text.contains("woke all 4 waiting threads"));
         assert!(text.contains("timed out after"));
+        assert!(text.contains("countdown: tick"));
+        assert!(text.contains("T-minus 1") && text.contains("Counting 1"));
+        assert!(text.contains("none delivered twice"));
+        assert!(text.contains("the timer has stopped"));
     }
 }

@@ -13,11 +13,18 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const HEADINGS: [&str; 4] = [
+const HEADINGS: &[&str] = &[
+    "== 12.1 Threads: starting and stopping them ==",
     "== 12.2 Events: knowing when a thread has started ==",
     "== 12.3 Queues: communicating between threads ==",
     "== 12.4 Locks: guarding critical sections ==",
     "== 12.5 Deadlock avoidance: acquiring locks in one global order ==",
+    "== 12.6 Thread-local state: one connection per thread ==",
+    "== 12.7 Thread pools: a bounded set of workers ==",
+    "== 12.9 Offloading CPU work: an I/O thread and a pool ==",
+    "== 12.11 Publish/subscribe: exchanges, taps and topic patterns ==",
+    "== 12.12 Generators as tasks: a cooperative scheduler ==",
+    "== 12.14 Daemons: detaching, a locked pidfile and clean shutdown ==",
 ];
 
 #[test]
@@ -40,7 +47,7 @@ fn tour_runs_every_recipe_in_order() {
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{stdout}");
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("tour: 4 recipes ran, all ok"),
+        last.starts_with(&format!("tour: {} recipes ran, all ok", HEADINGS.len())),
         "summary: {last}"
     );
 }
@@ -51,7 +58,8 @@ fn run_one_recipe_by_number_or_name() {
         let out = spindle(&["run", id]);
         let stdout = text(&out.stdout);
         assert!(out.status.success(), "run {id}: {}", text(&out.stderr));
-        assert!(stdout.starts_with(HEADINGS[3]), "{stdout}");
+        let heading = HEADINGS.iter().find(|h| h.starts_with("== 12.5 "));
+        assert!(stdout.starts_with(heading.unwrap()), "{stdout}");
         assert!(!stdout.contains(HEADINGS[0]));
         assert!(stdout.contains("lock order violation"));
     }
@@ -73,14 +81,21 @@ fn list_names_every_recipe() {
     assert!(out.status.success());
     let stdout = text(&out.stdout);
     for name in [
+        "r12_01_threads",
         "r12_02_events",
         "r12_03_queues",
         "r12_04_locks",
         "r12_05_deadlock",
+        "r12_06_thread_local",
+        "r12_07_thread_pool",
+        "r12_09_offload",
+        "r12_11_pubsub",
+        "r12_12_generators",
+        "r12_14_daemon",
     ] {
         assert!(stdout.contains(name), "{stdout}");
     }
-    assert_eq!(stdout.lines().count(), 4);
+    assert_eq!(stdout.lines().count(), HEADINGS.len());
 }
 
 #[test]

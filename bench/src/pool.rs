@@ -1,0 +1,143 @@
+//! Pool cases: spindle's [`ThreadPool`] against rayon and the `threadpool` crate.
+//! Every pool has one worker per available core and is built before the clock
+//! starts (rayon's global pool is warm from earlier samples).
+//!
+//! - `pool/submit-result`: submit tiny tasks (return `i * 2`) in batches of up to
+//!   100,000, then collect every result; one op = one task. spindle gets a
+//!   [`TaskHandle`](spindle_std::pool::TaskHandle) per task; the peers send each
+//!   result down a std `mpsc` channel, the usual way to get values back from them.
+//! - `pool/map`: map a small pure function over `0..n` in input order and collect
+//!   a `Vec`; one op = one item. spindle: `pool.map(f, 0..n).chunk_size(4096)`;
+//!   rayon: `(0..n).into_par_iter().map(f).collect()`.
+
+use super::*;
+
+use std::sync::mpsc;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+use spindle_std::pool::ThreadPool;
+
+/// Tasks per batch in `pool/submit-result`.
+const BATCH: u64 = 100_000;
+/// Items per task in spindle's `pool/map`.
+const CHUNK: usize = 4096;
+
+fn cores() -> usize {
+    thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// One pool per process for spindle, like rayon's global pool.
+fn spindle_pool() -> &'static ThreadPool {
+    static POOL: OnceLock<ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| ThreadPool::new(cores()).expect("start the pool"))
+}
+
+fn threadpool_pool() -> &'static threadpool::ThreadPool {
+    static POOL: OnceLock<threadpool::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| threadpool::ThreadPool::new(cores()))
+}
+
+/// Runs `iters` tasks in batches: `batch(first, n)` submits `n` tasks numbered
+/// from `first` and returns the sum of their results.
+#[inline(always)]
+fn batches(iters: u64, mut batch: impl FnMut(u64, u64) -> u64) -> Duration {
+    let t0 = Instant::now();
+    let mut done = 0;
+    let mut sum = 0u64;
+    while done < iters {
+        let n = BATCH.min(iters - done);
+        sum = sum.wrapping_add(batch(done, n));
+        done += n;
+    }
+    let elapsed = t0.elapsed();
+    assert_eq!(sum, iters.wrapping_mul(iters.wrapping_sub(1)));
+    elapsed
+}
+
+/// spindle: `pool.submit(..)` then `handle.result()` for each.
+pub fn submit_result_spindle(iters: u64) -> Duration {
+    let pool = spindle_pool();
+    let mut handles = Vec::with_capacity(BATCH as usize);
+    batches(iters, |first, n| {
+        handles.extend((first..first + n).map(|i| {
+            pool.submit(move || black_box(i) * 2)
+                .expect("the pool is open")
+        }));
+        handles
+            .drain(..)
+            .map(|h| h.result().expect("the task ran"))
+            .fold(0u64, u64::wrapping_add)
+    })
+}
+
+/// rayon: `rayon::spawn` (global pool), results down an `mpsc` channel.
+pub fn submit_result_rayon(iters: u64) -> Duration {
+    batches(iters, |first, n| {
+        let (tx, rx) = mpsc::channel();
+        for i in first..first + n {
+            let tx = tx.clone();
+            rayon::spawn(move || {
+                let _ = tx.send(black_box(i) * 2);
+            });
+        }
+        drop(tx);
+        rx.iter().fold(0u64, u64::wrapping_add)
+    })
+}
+
+/// `threadpool::ThreadPool::execute`, results down an `mpsc` channel.
+pub fn submit_result_threadpool(iters: u64) -> Duration {
+    let pool = threadpool_pool();
+    batches(iters, |first, n| {
+        let (tx, rx) = mpsc::channel();
+        for i in first..first + n {
+            let tx = tx.clone();
+            pool.execute(move || {
+                let _ = tx.send(black_box(i) * 2);
+            });
+        }
+        drop(tx);
+        rx.iter().fold(0u64, u64::wrapping_add)
+    })
+}
+
+/// The per-item work of `pool/map`: a few rounds of multiply-rotate (~10 ns).
+#[inline]
+fn small_work(x: u64) -> u64 {
+    let mut h = x ^ 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..8 {
+        h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9).rotate_left(29);
+    }
+    h
+}
+
+fn check_map(out: &[u64], iters: u64) {
+    assert_eq!(out.len() as u64, iters);
+    if let Some(last) = out.last() {
+        assert_eq!(*last, small_work(iters - 1));
+    }
+}
+
+/// spindle: `pool.map(small_work, 0..n).chunk_size(4096)` collected in order.
+pub fn map_spindle(iters: u64) -> Duration {
+    let pool = spindle_pool();
+    let t0 = Instant::now();
+    let out: Vec<u64> = pool
+        .map(small_work, 0..iters)
+        .chunk_size(CHUNK)
+        .collect::<Result<_, _>>()
+        .expect("no item panics");
+    let elapsed = t0.elapsed();
+    check_map(black_box(&out), iters);
+    elapsed
+}
+
+/// rayon: `(0..n).into_par_iter().map(small_work).collect()`.
+pub fn map_rayon(iters: u64) -> Duration {
+    let t0 = Instant::now();
+    let out: Vec<u64> = (0..iters).into_par_iter().map(small_work).collect();
+    let elapsed = t0.elapsed();
+    check_map(black_box(&out), iters);
+    elapsed
+}

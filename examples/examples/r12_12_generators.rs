@@ -1,0 +1,39 @@
+//! Recipe 12.12: `cargo run -p spindle-cookbook --example r12_12_generators`.
+//!
+//! With no arguments, prints what the book's `TaskScheduler` demo prints; with
+//! `actors N`, what its `ActorScheduler` demo prints counting down from `N` (the
+//! book uses 10000).
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use spindle_cookbook::r12_12_generators::{actors, generators, BOOK_COUNT};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => generators(&mut out),
+        ["actors"] => actors(&mut out, BOOK_COUNT),
+        ["actors", n] => match n.parse() {
+            Ok(n) => actors(&mut out, n),
+            Err(_) => {
+                eprintln!("error: `{n}` is not a count");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("usage: r12_12_generators [actors [N]]");
+            return ExitCode::from(2);
+        }
+    };
+    match result.and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
