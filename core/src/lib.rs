@@ -2,8 +2,10 @@
 //!
 //! Heap-free concurrency primitives for firmware and for the host, from the Python
 //! Cookbook's chapter on concurrency: locks, events, semaphores, conditions, result
-//! slots and latches (recipes 12.2, 12.4, 12.5, in [`sync`]) and queues (recipe 12.3,
-//! in [`queue`]), built on one waiting mechanism ([`wait`]).
+//! slots and latches (recipes 12.2, 12.4, 12.5, in [`sync`]), queues (12.3, [`queue`]),
+//! actors (12.10, [`actor`]), publish/subscribe (12.11, [`exchange`]) and a
+//! cooperative scheduler of `async` tasks (12.12, [`sched`]), built on one waiting
+//! mechanism ([`wait`]).
 //!
 //! Every primitive offers three ways to wait, named the same way everywhere:
 //!
@@ -19,7 +21,7 @@
 //! Types are generic over a *raw exclusion* `R` (see [`raw`]) that guards their short
 //! internal critical sections: pick [`raw::CriticalSectionRawMutex`] to share with
 //! interrupt handlers, [`raw::SpinRawMutex`] for several cores without interrupts,
-//! [`raw::NoopRawMutex`] for one context, or (with `std`) [`raw::ParkingRawMutex`].
+//! [`raw::NoopRawMutex`] for one context, or (with `std`) `raw::ParkingRawMutex`.
 //!
 //! ```
 //! use spindle_core::raw::SpinRawMutex;
@@ -37,7 +39,7 @@
 //! ## Features
 //! - `alloc`: heap-backed conveniences: `queue::UnboundedQueue`, `queue::Completion`.
 //! - `std`: thread parking for blocking waits, `Duration` timeouts, thread ids as
-//!   [`context`] ids, [`raw::ParkingRawMutex`]; implies `alloc`.
+//!   [`context`] ids, `raw::ParkingRawMutex`; implies `alloc`.
 //! - `portable-atomic`: atomics through the `portable-atomic` crate.
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -53,6 +55,7 @@ extern crate std;
 mod macros;
 pub(crate) mod loom;
 
+pub mod actor;
 pub mod context;
 pub mod error;
 pub mod exchange;

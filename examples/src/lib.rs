@@ -29,6 +29,7 @@ pub mod r12_05_deadlock;
 pub mod r12_06_thread_local;
 pub mod r12_07_thread_pool;
 pub mod r12_09_offload;
+pub mod r12_10_actors;
 pub mod r12_11_pubsub;
 pub mod r12_12_generators;
 #[cfg(unix)]
@@ -147,6 +148,12 @@ pub const RECIPES: &[Recipe] = &[
         run: r12_09_offload::run,
     },
     Recipe {
+        id: r12_10_actors::ID,
+        name: r12_10_actors::NAME,
+        title: r12_10_actors::TITLE,
+        run: r12_10_actors::run,
+    },
+    Recipe {
         id: r12_11_pubsub::ID,
         name: r12_11_pubsub::NAME,
         title: r12_11_pubsub::TITLE,
@@ -214,8 +221,8 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.7", "12.9", "12.11", "12.12",
-                "12.14"
+                "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.7", "12.9", "12.10", "12.11",
+                "12.12", "12.14"
             ]
         );
         for r in RECIPES {

@@ -22,6 +22,7 @@ const HEADINGS: &[&str] = &[
     "== 12.6 Thread-local state: one connection per thread ==",
     "== 12.7 Thread pools: a bounded set of workers ==",
     "== 12.9 Offloading CPU work: an I/O thread and a pool ==",
+    "== 12.10 Actors: mailboxes, close/join and request/response ==",
     "== 12.11 Publish/subscribe: exchanges, taps and topic patterns ==",
     "== 12.12 Generators as tasks: a cooperative scheduler ==",
     "== 12.14 Daemons: detaching, a locked pidfile and clean shutdown ==",

@@ -24,6 +24,7 @@
 
 pub use spindle_core;
 
+pub mod actor;
 #[cfg(unix)]
 pub mod daemon;
 pub mod pool;
