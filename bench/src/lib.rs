@@ -173,6 +173,18 @@ pub fn cases() -> Vec<Case> {
         )
         .peer("futures LocalPool", sched::yield_switch_local_pool)
         .peer("tokio current_thread", sched::yield_switch_tokio),
+        Case::new(
+            "actor/pingpong",
+            "two actors on one thread: A asks B for n+1 (mailbox of 16 + reply slot), awaits the answer; one op = one round trip",
+            actor::pingpong_spindle,
+        )
+        .peer("tokio mpsc+oneshot", actor::pingpong_tokio),
+        Case::new(
+            "actor/thread-pingpong",
+            "two actors on two threads bounce a counter over two mailboxes of 16, blocking; one op = one round trip",
+            actor::thread_pingpong_spindle,
+        )
+        .peer("crossbeam_channel", actor::thread_pingpong_crossbeam),
     ]
 }
 
@@ -412,6 +424,7 @@ pub mod semaphore {
     }
 }
 
+pub mod actor;
 pub mod exchange;
 pub mod pool;
 pub mod queue;
