@@ -10,7 +10,9 @@
 //!   the book's `with exc.subscribe(task):` context manager.
 //! - [`Registry`]: named exchanges (the book's `get_exchange(name)`) and topic
 //!   pattern subscriptions (`sensors/+/temp`, `sensors/#`) that follow every
-//!   matching exchange, including those created later.
+//!   matching exchange, including those created later. Fixed capacity, no heap.
+//! - `SharedRegistry` (feature `alloc`): the same, growing without limit; exchanges
+//!   are handed out as `Arc`s.
 //! - [`Tap`]: a diagnostic subscriber that numbers and shows messages, the book's
 //!   `DisplayMessages`.
 //!
@@ -50,6 +52,8 @@ mod exchange;
 mod pattern;
 mod policy;
 mod registry;
+#[cfg(feature = "alloc")]
+mod shared;
 mod subscriber;
 mod tap;
 
@@ -57,5 +61,7 @@ pub use exchange::{Exchange, SubscriberId, SubscriberRef, Subscription};
 pub use pattern::{is_valid_name, is_valid_pattern, topic_matches};
 pub use policy::{ExchangeFull, Overflow, PublishError, Refused, RegistryError, Report, Stats};
 pub use registry::{PatternSubscription, Registry};
+#[cfg(feature = "alloc")]
+pub use shared::{SharedPatternSubscription, SharedRegistry};
 pub use subscriber::{from_fn, FnSubscriber, Subscriber};
 pub use tap::Tap;
