@@ -28,12 +28,16 @@ pub mod r12_04_locks;
 pub mod r12_05_deadlock;
 pub mod r12_06_thread_local;
 pub mod r12_07_thread_pool;
+#[cfg(unix)]
+pub mod r12_08_process_pool;
 pub mod r12_09_offload;
 pub mod r12_10_actors;
 pub mod r12_11_pubsub;
 pub mod r12_12_generators;
 #[cfg(unix)]
 pub mod r12_14_daemon;
+#[cfg(unix)]
+pub mod workers;
 
 /// A recipe's entry in the [`RECIPES`] registry.
 #[derive(Debug, Clone, Copy)]
@@ -141,6 +145,13 @@ pub const RECIPES: &[Recipe] = &[
         title: r12_07_thread_pool::TITLE,
         run: r12_07_thread_pool::run,
     },
+    #[cfg(unix)]
+    Recipe {
+        id: r12_08_process_pool::ID,
+        name: r12_08_process_pool::NAME,
+        title: r12_08_process_pool::TITLE,
+        run: r12_08_process_pool::run,
+    },
     Recipe {
         id: r12_09_offload::ID,
         name: r12_09_offload::NAME,
@@ -221,8 +232,8 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.7", "12.9", "12.10", "12.11",
-                "12.12", "12.14"
+                "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.7", "12.8", "12.9", "12.10",
+                "12.11", "12.12", "12.14"
             ]
         );
         for r in RECIPES {

@@ -81,6 +81,10 @@ fn echo(engine: EchoEngine, addr: &str, workers: usize) -> io::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Recipe 12.8: a process pool's workers are this binary re-run; here they
+    // serve tasks (and never return).
+    #[cfg(unix)]
+    spindle_std::process::init(spindle_cookbook::workers::registry());
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut out = stdout.lock();
