@@ -370,6 +370,12 @@ impl<K: Clone + Eq + Hash> Selector<K> {
             for event in events.iter() {
                 table.fired(event, ready);
             }
+            // Return before the next round re-arms what just fired: the caller
+            // drains first, and a descriptor closed meanwhile is noticed then.
+            table.collect(ready, Instant::now());
+            if !ready.is_empty() {
+                return Ok(ready.len());
+            }
         }
     }
 
