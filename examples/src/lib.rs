@@ -33,6 +33,8 @@ pub mod r12_10_actors;
 pub mod r12_11_pubsub;
 pub mod r12_12_generators;
 #[cfg(unix)]
+pub mod r12_13_poll_queues;
+#[cfg(unix)]
 pub mod r12_14_daemon;
 
 /// A recipe's entry in the [`RECIPES`] registry.
@@ -164,6 +166,13 @@ pub const RECIPES: &[Recipe] = &[
         name: r12_12_generators::NAME,
         title: r12_12_generators::TITLE,
         run: r12_12_generators::run,
+    },
+    #[cfg(unix)]
+    Recipe {
+        id: r12_13_poll_queues::ID,
+        name: r12_13_poll_queues::NAME,
+        title: r12_13_poll_queues::TITLE,
+        run: r12_13_poll_queues::run,
     },
     #[cfg(unix)]
     Recipe {
