@@ -7,7 +7,7 @@
 //! latency of its `iters` hand-offs, so the "ns/op" column *is* that statistic and
 //! the row's value is the median over the harness's alternating samples.
 //! Between hand-offs the receiver acknowledges on an untimed side channel and the
-//! sender waits 50 us, so every hand-off finds the receiver asleep, not spinning.
+//! sender sleeps 50 us, so every hand-off finds the receiver asleep, not spinning.
 
 use super::*;
 
@@ -15,12 +15,10 @@ use crossbeam_channel::{bounded, select, Receiver, Sender};
 use spindle_std::poll::{PollableQueue, Ready, Selector};
 use spindle_std::queue::Queue;
 
-/// Gives the receiver time to block again before the next hand-off.
+/// Gives the receiver time to block again before the next hand-off (sleeping, so
+/// the sender does not take a core from the receiver on a small machine).
 fn settle() {
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_micros(50) {
-        std::hint::spin_loop();
-    }
+    thread::sleep(Duration::from_micros(50));
 }
 
 /// `iters` times the `pct` percentile of `latencies`.

@@ -95,7 +95,10 @@ fn book_consumer(out: &mut dyn Write) -> io::Result<()> {
         }
         Ok(())
     })?;
-    writeln!(out, "select over q1, q2, q3 fed by three threads ({wakeups} wake-ups):")?;
+    writeln!(
+        out,
+        "select over q1, q2, q3 fed by three threads ({wakeups} wake-ups):"
+    )?;
     for (i, items) in &got {
         let items: Vec<String> = items.iter().map(u32::to_string).collect();
         writeln!(out, "  q{}: {}", i + 1, items.join(" "))?;

@@ -27,9 +27,9 @@ pub use spindle_core;
 pub mod actor;
 #[cfg(unix)]
 pub mod daemon;
-pub mod pool;
 #[cfg(unix)]
 pub mod poll;
+pub mod pool;
 pub mod queue;
 pub mod sync;
 pub mod thread;

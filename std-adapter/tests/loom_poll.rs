@@ -118,7 +118,10 @@ fn the_receiver_that_empties_it_sees_it_lowered() {
             thread::yield_now();
         }
         assert!(q.try_recv(), "raised, so an item is there");
-        assert!(!q.shown(), "emptied by us, nothing else sent: must be lowered");
+        assert!(
+            !q.shown(),
+            "emptied by us, nothing else sent: must be lowered"
+        );
         tx.join().unwrap();
         assert!(!q.shown());
     });

@@ -25,7 +25,10 @@ fn out_of_descriptors() {
     };
     assert!(matches!(err, CreateError::NoDescriptors), "{err:?}");
     assert!(err.to_string().contains("file descriptors"));
-    assert!(matches!(PollableEvent::new(), Err(CreateError::NoDescriptors)));
+    assert!(matches!(
+        PollableEvent::new(),
+        Err(CreateError::NoDescriptors)
+    ));
     assert!(matches!(
         Selector::<u32>::new(),
         Err(CreateError::NoDescriptors)

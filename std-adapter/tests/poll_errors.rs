@@ -17,7 +17,10 @@ fn same_key_twice() {
     let (a, b) = UnixStream::pair().unwrap();
     let selector = Selector::new().unwrap();
     selector.register("k", &a).unwrap();
-    assert!(matches!(selector.register("k", &b), Err(RegisterError::KeyInUse)));
+    assert!(matches!(
+        selector.register("k", &b),
+        Err(RegisterError::KeyInUse)
+    ));
     assert!(matches!(
         selector.register_timer("k", Timer::once(Duration::from_secs(1))),
         Err(RegisterError::KeyInUse)

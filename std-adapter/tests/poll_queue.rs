@@ -51,7 +51,8 @@ fn bounded_fill_drain_close() {
         assert!(!readable(&q));
         // Refill, then close with items inside: readable until drained and after.
         q.send_blocking(10).unwrap();
-        q.send_timeout(11, std::time::Duration::from_secs(1)).unwrap();
+        q.send_timeout(11, std::time::Duration::from_secs(1))
+            .unwrap();
         assert!(q.close());
         assert!(!q.close(), "second close reports it was already closed");
         assert!(readable(&q));
@@ -190,7 +191,11 @@ fn concurrent_receivers_leave_it_lowered() {
     let receivers: Vec<_> = (0..2)
         .map(|_| {
             let q = Arc::clone(&q);
-            thread::spawn(move || (0..PER).map(|_| q.recv_blocking().unwrap() as u64).sum::<u64>())
+            thread::spawn(move || {
+                (0..PER)
+                    .map(|_| q.recv_blocking().unwrap() as u64)
+                    .sum::<u64>()
+            })
         })
         .collect();
     senders.into_iter().for_each(|s| s.join().unwrap());

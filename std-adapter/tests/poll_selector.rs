@@ -205,7 +205,12 @@ fn periodic_timer_fires_repeatedly_and_stops_when_deregistered() {
         assert_eq!(ready[0].key, "tick");
     }
     selector.deregister(&"tick").unwrap();
-    assert_eq!(selector.wait(&mut ready, Some(Duration::from_millis(10))).unwrap(), 0);
+    assert_eq!(
+        selector
+            .wait(&mut ready, Some(Duration::from_millis(10)))
+            .unwrap(),
+        0
+    );
 }
 
 #[test]
@@ -233,14 +238,21 @@ fn level_semantics_and_timeout() {
     assert_eq!(keys(&ready), ["e", "q"]);
     q.try_recv().unwrap();
     e.clear();
-    assert_eq!(selector.wait(&mut ready, Some(Duration::from_millis(5))).unwrap(), 0);
+    assert_eq!(
+        selector
+            .wait(&mut ready, Some(Duration::from_millis(5)))
+            .unwrap(),
+        0
+    );
 }
 
 #[test]
 fn writable_interest() {
     let (a, _b) = UnixStream::pair().unwrap();
     let selector = Selector::new().unwrap();
-    selector.register_with(7u32, &a, Interest::Writable).unwrap();
+    selector
+        .register_with(7u32, &a, Interest::Writable)
+        .unwrap();
     let mut ready = Vec::new();
     assert_eq!(selector.wait(&mut ready, GUARD).unwrap(), 1);
     assert!(ready[0].writable);

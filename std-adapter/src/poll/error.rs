@@ -53,9 +53,9 @@ impl From<io::Error> for CreateError {
 impl fmt::Display for CreateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CreateError::NoDescriptors => {
-                f.write_str("out of file descriptors (EMFILE/ENFILE): close some or raise the limit")
-            }
+            CreateError::NoDescriptors => f.write_str(
+                "out of file descriptors (EMFILE/ENFILE): close some or raise the limit",
+            ),
             CreateError::Io(e) => write!(f, "could not create the descriptor: {e}"),
         }
     }

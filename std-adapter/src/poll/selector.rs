@@ -68,8 +68,15 @@ impl<K> Ready<K> {
 }
 
 enum Source {
-    Fd { fd: RawFd, interest: Interest },
-    Signal { read: UnixStream, signal: i32, id: SigId },
+    Fd {
+        fd: RawFd,
+        interest: Interest,
+    },
+    Signal {
+        read: UnixStream,
+        signal: i32,
+        id: SigId,
+    },
     Timer(Armed),
 }
 
@@ -217,7 +224,9 @@ impl<K: Clone + Eq + Hash> Selector<K> {
             return false;
         };
         // SAFETY: only passed to `modify` (see `borrow`).
-        let probe = self.poller.modify(unsafe { borrow(*fd) }, interest.event(id));
+        let probe = self
+            .poller
+            .modify(unsafe { borrow(*fd) }, interest.event(id));
         match probe {
             Err(e) if is_closed_descriptor(&e) => {
                 table.lose(id);
@@ -300,7 +309,10 @@ impl<K: Clone + Eq + Hash> Selector<K> {
     /// on error.
     pub fn deregister(&self, key: &K) -> Result<(), DeregisterError> {
         let mut table = lock(&self.table);
-        let id = table.by_key.remove(key).ok_or(DeregisterError::UnknownKey)?;
+        let id = table
+            .by_key
+            .remove(key)
+            .ok_or(DeregisterError::UnknownKey)?;
         let Some(entry) = table.entries.remove(&id) else {
             return Err(DeregisterError::UnknownKey);
         };
@@ -386,11 +398,10 @@ impl<K: Clone + Eq + Hash> Selector<K> {
             let outcome = match table.entries.get(&id).map(|e| &e.source) {
                 Some(Source::Fd { fd, interest }) => {
                     // SAFETY: only passed to `modify` (see `borrow`).
-                    self.poller.modify(unsafe { borrow(*fd) }, interest.event(id))
+                    self.poller
+                        .modify(unsafe { borrow(*fd) }, interest.event(id))
                 }
-                Some(Source::Signal { read, .. }) => {
-                    self.poller.modify(read, Event::readable(id))
-                }
+                Some(Source::Signal { read, .. }) => self.poller.modify(read, Event::readable(id)),
                 _ => Ok(()),
             };
             match outcome {
@@ -435,15 +446,12 @@ impl<K: Clone + Eq + Hash> Table<K> {
         let mut next: Option<Instant> = None;
         for (&id, entry) in &mut self.entries {
             if let Source::Timer(armed) = &mut entry.source {
-                match armed.fire(now) {
-                    Some(again) => {
-                        ready.push(Ready::readable(entry.key.clone()));
-                        if !again {
-                            spent.push(id);
-                            continue;
-                        }
+                if let Some(again) = armed.fire(now) {
+                    ready.push(Ready::readable(entry.key.clone()));
+                    if !again {
+                        spent.push(id);
+                        continue;
                     }
-                    None => {}
                 }
                 next = Some(next.map_or(armed.deadline, |n| n.min(armed.deadline)));
             }
