@@ -141,6 +141,65 @@ impl<Q: std::fmt::Debug> std::fmt::Debug for Pollable<Q> {
     }
 }
 
+/// The receiving half and the state queries, the same for every pollable queue
+/// (only the item type differs): each call goes to the inner queue, and a
+/// successful receive is counted.
+macro_rules! receive_and_state {
+    ($item:ty) => {
+        /// Takes the next item without waiting: `Empty`, or `Closed` once drained.
+        pub fn try_recv(&self) -> Result<$item, TryRecvError> {
+            self.received(self.queue.try_recv())
+        }
+
+        /// Takes the next item, waiting asynchronously.
+        pub async fn recv(&self) -> Result<$item, RecvError> {
+            let outcome = self.queue.recv().await;
+            self.received(outcome)
+        }
+
+        /// Takes the next item, parking the thread while the queue is empty.
+        pub fn recv_blocking(&self) -> Result<$item, RecvError> {
+            self.received(self.queue.recv_blocking())
+        }
+
+        /// Takes the next item, waiting at most `timeout`.
+        pub fn recv_timeout(&self, timeout: Duration) -> Result<$item, RecvTimeoutError> {
+            self.received(self.queue.recv_timeout(timeout))
+        }
+
+        /// Closes the queue: later sends fail, receivers drain what is left, and
+        /// the descriptor stays readable for good. `true` if this call closed it.
+        pub fn close(&self) -> bool {
+            self.closed(self.queue.close())
+        }
+
+        /// Whether the queue is closed.
+        pub fn is_closed(&self) -> bool {
+            self.queue.is_closed()
+        }
+
+        /// Items queued now (a snapshot).
+        pub fn len(&self) -> usize {
+            self.queue.len()
+        }
+
+        /// Whether nothing is queued now (a snapshot).
+        pub fn is_empty(&self) -> bool {
+            self.queue.is_empty()
+        }
+
+        /// Marks one received item processed (Python's `task_done`).
+        pub fn task_done(&self) -> Result<(), TaskDoneError> {
+            self.queue.task_done()
+        }
+
+        /// Parks until every sent item is marked done (Python's `join`).
+        pub fn join_blocking(&self) {
+            self.queue.join_blocking()
+        }
+    };
+}
+
 impl<T, const N: usize> Pollable<Queue<T, N>> {
     /// A new, empty queue with its own descriptor (an eventfd on Linux).
     pub fn new() -> Result<Self, CreateError> {
@@ -174,48 +233,6 @@ impl<T, const N: usize> Pollable<Queue<T, N>> {
         self.sent(self.queue.send_timeout(value, timeout))
     }
 
-    /// Takes the oldest item without waiting: `Empty`, or `Closed` once drained.
-    pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        self.received(self.queue.try_recv())
-    }
-
-    /// Takes the oldest item, waiting asynchronously.
-    pub async fn recv(&self) -> Result<T, RecvError> {
-        let outcome = self.queue.recv().await;
-        self.received(outcome)
-    }
-
-    /// Takes the oldest item, parking the thread while the queue is empty.
-    pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        self.received(self.queue.recv_blocking())
-    }
-
-    /// Takes the oldest item, waiting at most `timeout`.
-    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.received(self.queue.recv_timeout(timeout))
-    }
-
-    /// Closes the queue: later sends fail, receivers drain what is left, and the
-    /// descriptor stays readable for good. `true` if this call closed it.
-    pub fn close(&self) -> bool {
-        self.closed(self.queue.close())
-    }
-
-    /// Whether the queue is closed.
-    pub fn is_closed(&self) -> bool {
-        self.queue.is_closed()
-    }
-
-    /// Items queued now (a snapshot).
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// Whether nothing is queued now (a snapshot).
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
     /// Whether the queue is full now (a snapshot).
     pub fn is_full(&self) -> bool {
         self.queue.is_full()
@@ -226,20 +243,12 @@ impl<T, const N: usize> Pollable<Queue<T, N>> {
         self.queue.capacity()
     }
 
-    /// Marks one received item processed (Python's `task_done`).
-    pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        self.queue.task_done()
-    }
-
-    /// Parks until every sent item is marked done (Python's `join`).
-    pub fn join_blocking(&self) {
-        self.queue.join_blocking()
-    }
-
     /// [`join_blocking`](Self::join_blocking) for at most `timeout`.
     pub fn join_timeout(&self, timeout: Duration) -> Result<(), WaitTimeoutError> {
         self.queue.join_timeout(timeout)
     }
+
+    receive_and_state!(T);
 }
 
 impl<P: Ord, T, const N: usize> Pollable<PriorityQueue<ParkingRawMutex, P, T, N>> {
@@ -279,62 +288,12 @@ impl<P: Ord, T, const N: usize> Pollable<PriorityQueue<ParkingRawMutex, P, T, N>
         self.sent(self.queue.send_timeout(priority, item, timeout))
     }
 
-    /// Takes the highest-priority item without waiting.
-    pub fn try_recv(&self) -> Result<(P, T), TryRecvError> {
-        self.received(self.queue.try_recv())
-    }
-
-    /// Takes the highest-priority item, waiting asynchronously.
-    pub async fn recv(&self) -> Result<(P, T), RecvError> {
-        let outcome = self.queue.recv().await;
-        self.received(outcome)
-    }
-
-    /// Takes the highest-priority item, parking the thread while empty.
-    pub fn recv_blocking(&self) -> Result<(P, T), RecvError> {
-        self.received(self.queue.recv_blocking())
-    }
-
-    /// Takes the highest-priority item, waiting at most `timeout`.
-    pub fn recv_timeout(&self, timeout: Duration) -> Result<(P, T), RecvTimeoutError> {
-        self.received(self.queue.recv_timeout(timeout))
-    }
-
-    /// Closes the queue; the descriptor stays readable for good. `true` if this
-    /// call closed it.
-    pub fn close(&self) -> bool {
-        self.closed(self.queue.close())
-    }
-
-    /// Whether the queue is closed.
-    pub fn is_closed(&self) -> bool {
-        self.queue.is_closed()
-    }
-
-    /// Items queued now (a snapshot).
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// Whether nothing is queued now (a snapshot).
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
     /// The capacity, `N`.
     pub fn capacity(&self) -> usize {
         self.queue.capacity()
     }
 
-    /// Marks one received item processed.
-    pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        self.queue.task_done()
-    }
-
-    /// Parks until every sent item is marked done.
-    pub fn join_blocking(&self) {
-        self.queue.join_blocking()
-    }
+    receive_and_state!((P, T));
 }
 
 impl<T> Pollable<UnboundedQueue<ParkingRawMutex, T>> {
@@ -353,55 +312,5 @@ impl<T> Pollable<UnboundedQueue<ParkingRawMutex, T>> {
         self.sent(self.queue.send(value))
     }
 
-    /// Takes the oldest item without waiting.
-    pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        self.received(self.queue.try_recv())
-    }
-
-    /// Takes the oldest item, waiting asynchronously.
-    pub async fn recv(&self) -> Result<T, RecvError> {
-        let outcome = self.queue.recv().await;
-        self.received(outcome)
-    }
-
-    /// Takes the oldest item, parking the thread while empty.
-    pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        self.received(self.queue.recv_blocking())
-    }
-
-    /// Takes the oldest item, waiting at most `timeout`.
-    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.received(self.queue.recv_timeout(timeout))
-    }
-
-    /// Closes the queue; the descriptor stays readable for good. `true` if this
-    /// call closed it.
-    pub fn close(&self) -> bool {
-        self.closed(self.queue.close())
-    }
-
-    /// Whether the queue is closed.
-    pub fn is_closed(&self) -> bool {
-        self.queue.is_closed()
-    }
-
-    /// Items queued now (a snapshot).
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// Whether nothing is queued now (a snapshot).
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    /// Marks one received item processed.
-    pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        self.queue.task_done()
-    }
-
-    /// Parks until every sent item is marked done.
-    pub fn join_blocking(&self) {
-        self.queue.join_blocking()
-    }
+    receive_and_state!(T);
 }
