@@ -21,7 +21,7 @@ use super::readiness::Counted;
 use crate::queue::Queue;
 use crate::sync::WaitTimeoutError;
 
-/// A spindle queue with a pollable descriptor (see the [module docs](self)).
+/// A spindle queue with a pollable descriptor (see the [module docs](crate::poll)).
 ///
 /// Every send and receive goes through the wrapper (there is deliberately no way
 /// to reach the inner queue), so the descriptor can never disagree with it once

@@ -101,7 +101,7 @@ struct Table<K> {
 }
 
 /// Waits on queues, events, sockets, signals and timers at once (see the
-/// [module docs](self)).
+/// [module docs](crate::poll)).
 ///
 /// Every method takes `&self`: share the selector (`Arc`, or scoped threads) and
 /// register or deregister from any thread at any time; a thread blocked in
