@@ -192,6 +192,20 @@ pub fn cases() -> Vec<Case> {
             actor::thread_pingpong_spindle,
         )
         .peer("crossbeam_channel", actor::thread_pingpong_crossbeam),
+        Case::new(
+            "poll/wake-latency",
+            "a thread sends into one of 3 queues while another is blocked waiting on all 3 (Selector over PollableQueues); ns/op = median hand-off latency; the polling loop is a reference, not a peer",
+            poll::wake_median_spindle,
+        )
+        .peer("crossbeam_channel select!", poll::wake_median_crossbeam)
+        .peer("book's 10 ms polling loop (reference)", poll::wake_median_polling_loop),
+        Case::new(
+            "poll/wake-latency-p99",
+            "as poll/wake-latency; ns/op = p99 hand-off latency",
+            poll::wake_p99_spindle,
+        )
+        .peer("crossbeam_channel select!", poll::wake_p99_crossbeam)
+        .peer("book's 10 ms polling loop (reference)", poll::wake_p99_polling_loop),
     ]
 }
 
@@ -433,6 +447,7 @@ pub mod semaphore {
 
 pub mod actor;
 pub mod exchange;
+pub mod poll;
 pub mod pool;
 #[cfg(unix)]
 pub mod process;

@@ -26,6 +26,7 @@ const HEADINGS: &[&str] = &[
     "== 12.10 Actors: mailboxes, close/join and request/response ==",
     "== 12.11 Publish/subscribe: exchanges, taps and topic patterns ==",
     "== 12.12 Generators as tasks: a cooperative scheduler ==",
+    "== 12.13 Polling queues: one thread waits on many ==",
     "== 12.14 Daemons: detaching, a locked pidfile and clean shutdown ==",
 ];
 
