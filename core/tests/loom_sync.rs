@@ -8,7 +8,6 @@
 
 use core::future::{poll_fn, Future};
 use core::pin::pin;
-use core::task::Poll;
 
 use loom::future::block_on;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -19,49 +18,10 @@ use spindle_core::sync::{
     BoundedSemaphore, Event, Notify, Oneshot, RecvError, ReleaseError, Semaphore, SendError,
     WaitGroup,
 };
+use spindle_test_support::loom_model::model;
+use spindle_test_support::poll_at_most;
 
 type Raw = LoomRawMutex;
-
-/// `loom::model`, with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise (an unbounded search of these models takes far too long). Reports the
-/// number of interleavings explored and the time taken on stderr (`--nocapture`).
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(2);
-    }
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = runs.clone();
-    let start = std::time::Instant::now();
-    b.check(move || {
-        counted.fetch_add(1, Ordering::Relaxed);
-        f()
-    });
-    eprintln!(
-        "loom model at {}: {} interleavings in {:.2?}",
-        std::panic::Location::caller(),
-        runs.load(Ordering::Relaxed),
-        start.elapsed()
-    );
-}
-
-/// Polls `fut` at most `polls` times (each after a wake-up, or a spurious one), then
-/// drops it: `None` if it did not complete.
-async fn poll_at_most<F: Future>(fut: F, polls: usize) -> Option<F::Output> {
-    let mut fut = pin!(fut);
-    let mut n = 0;
-    poll_fn(move |cx| {
-        n += 1;
-        match fut.as_mut().poll(cx) {
-            Poll::Ready(v) => Poll::Ready(Some(v)),
-            Poll::Pending if n >= polls => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await
-}
 
 /// Drives `fut`, adding one to `queued` once its first poll returned `Pending` (i.e.
 /// once it has joined the wait list).
@@ -475,11 +435,16 @@ fn wait_group_orders_memory() {
         let t = {
             let (wg, result) = (wg.clone(), result.clone());
             thread::spawn(move || {
+                // SAFETY: the only write, made before `done()`; the main thread reads only
+                // after `wait()` returns, which the wait group orders after it (loom checks
+                // that it does).
                 result.0.with_mut(|r| unsafe { *r = 5 });
                 wg.done().unwrap();
             })
         };
         block_on(wg.wait());
+        // SAFETY: `wait()` has returned, so the writer's `done()` (and its write before it)
+        // happens-before this read.
         assert_eq!(result.0.with(|r| unsafe { *r }), 5);
         t.join().unwrap();
     });
