@@ -33,7 +33,7 @@ rows=(
     "Mutex + Event|mutex_event_spindle|mutex_event_embassy|embassy-sync Mutex + Signal"
     "Queue<u32, 8>|queue_spindle|channel_embassy|embassy-sync Channel<u32, 8>"
     "spsc ring, 8 slots|spsc_spindle|spsc_heapless|heapless spsc::Queue<u32, 8>"
-    "Scheduler, 4 tasks|sched_spindle|-|(no embassy-sync counterpart)"
+    "Scheduler, 4 tasks|sched_spindle|sched_embassy|embassy-executor (platform-spin)"
     "Mailbox actor, ask|actor_spindle|actor_embassy|embassy-sync Channel + Signal"
     "Exchange, 2 subscribers|exchange_spindle|pubsub_embassy|embassy-sync PubSubChannel"
 )

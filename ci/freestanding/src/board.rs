@@ -222,6 +222,11 @@ fn set_timer(period_us: i64) -> bool {
 }
 
 /// Changes the signal mask with `how`; returns the previous mask.
+///
+/// Kept out of line: on a Cortex-M masking interrupts is one 2-byte instruction,
+/// so a critical section inlined at every site would make the footprint programs
+/// (ci/footprint) measure this board's system call sequence, not the primitive.
+#[inline(never)]
 fn sigprocmask(how: usize, set: u64) -> u64 {
     let mut old = 0u64;
     // SAFETY: both pointers are to live 8-byte signal sets.
