@@ -1,7 +1,7 @@
 //! The runtime every footprint program shares (and the baseline program is made of
-//! alone, so that it can be subtracted): the entry point, the panic handler, an
-//! empty timer interrupt handler for the board, and the two tiny executors the
-//! programs drive their futures with, the same for spindle and for its peers.
+//! alone, so that it can be subtracted): the board's entry function, the panic
+//! handler, an empty timer interrupt handler, and the two tiny executors the programs
+//! drive their futures with, the same for spindle and for its peers.
 
 use core::future::Future;
 use core::pin::pin;
@@ -9,21 +9,10 @@ use core::task::{Context, Poll, Waker};
 
 use crate::board;
 
-/// The entry point: runs the program, prints its result (so that the work cannot
-/// be optimised away) and exits.
-#[unsafe(naked)]
+/// The board's entry point: runs the program, prints its result (so that the work
+/// cannot be optimised away) and exits.
 #[no_mangle]
-extern "C" fn _start() -> ! {
-    core::arch::naked_asm!(
-        "xor ebp, ebp",
-        "and rsp, -16",
-        "call {main}",
-        "ud2",
-        main = sym main,
-    )
-}
-
-extern "C" fn main() -> ! {
+fn entry() -> ! {
     board::write_u32(crate::program(core::hint::black_box(4)));
     board::write_all(b"\n");
     board::exit(0)

@@ -12,9 +12,10 @@
 //! | [`CriticalSection`] | `cpsid i` / `cpsie i` | `rt_sigprocmask` (mask `SIGALRM`) |
 //! | [`wait_for_event`] | `wfe` | `rt_sigprocmask` + `rt_sigsuspend` |
 //!
-//! The timer interrupt handler is the application's: like a vector table entry that
-//! `cortex-m-rt` links by name, the board calls the Rust function `timer_isr` that
-//! the application defines with `#[no_mangle]`.
+//! The board owns the reset vector (`_start`); the entry point and the timer
+//! interrupt handler are the application's: like the vector table entries that
+//! `cortex-m-rt` links by name, the board calls the Rust functions `entry` and
+//! `timer_isr` that the application defines with `#[no_mangle]`.
 //!
 //! The board also supplies the few memory routines the compiler emits calls to
 //! (`memcpy`, `memset`, ...), which libc would provide on a hosted target.
@@ -153,6 +154,27 @@ static EVENT: AtomicBool = AtomicBool::new(false);
 extern "Rust" {
     /// The application's timer interrupt handler (its vector table entry).
     fn timer_isr();
+    /// The application's entry point (what `cortex-m-rt` calls `#[entry]`).
+    fn entry() -> !;
+}
+
+/// The entry point the kernel jumps to, with the stack pointer at `argc` (the
+/// reset vector). Aligns the stack as the C ABI wants and calls the application.
+#[unsafe(naked)]
+#[no_mangle]
+extern "C" fn _start() -> ! {
+    naked_asm!(
+        "xor ebp, ebp",
+        "and rsp, -16",
+        "call {start}",
+        "ud2",
+        start = sym start,
+    )
+}
+
+extern "C" fn start() -> ! {
+    // SAFETY: `entry` is the application's plain Rust entry function.
+    unsafe { entry() }
 }
 
 /// The signal handler the kernel calls: the timer interrupt's entry. The kernel

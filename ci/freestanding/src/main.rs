@@ -131,21 +131,7 @@ fn timer_isr() {
     STARTED.set();
 }
 
-// ---- the program's runtime: entry point and panic handler -------------------------
-
-/// The entry point the kernel jumps to, with the stack pointer at `argc`. Aligns
-/// the stack as the C ABI wants and calls `main`.
-#[unsafe(naked)]
-#[no_mangle]
-extern "C" fn _start() -> ! {
-    core::arch::naked_asm!(
-        "xor ebp, ebp",
-        "and rsp, -16",
-        "call {main}",
-        "ud2",
-        main = sym main,
-    )
-}
+// ---- the program's runtime: entry and panic handler -------------------------
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
@@ -153,7 +139,9 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     board::exit(101)
 }
 
-extern "C" fn main() -> ! {
+/// The board's entry point: runs the program and exits with its verdict.
+#[no_mangle]
+fn entry() -> ! {
     let ok = run();
     board::exit(if ok { 0 } else { 1 })
 }
