@@ -185,7 +185,7 @@ pub fn worker(out: &mut dyn Write) -> io::Result<()> {
         let r = mailbox
             .addr()
             .ask_blocking(&result, |reply| (u64::pow as Func, 2, 3, reply))
-            .map_err(send_failed)?;
+            .map_err(|e| failed(e.to_string()))?;
         mailbox.close();
         w.join().map_err(|_| failed("the worker thread panicked"))?;
         r.get_blocking().map_err(|e| failed(e.to_string()))

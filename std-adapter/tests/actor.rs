@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use spindle_core::error::SendError;
-use spindle_core::raw::ParkingRawMutex;
 use spindle_std::actor::{spawn_actor, Actor, Mailbox, Restart, Supervisor};
 
-type Inbox = Arc<Mailbox<ParkingRawMutex, u32, 4>>;
+type Inbox = Arc<Mailbox<u32, 4>>;
 
 #[derive(Debug)]
 struct Fragile {

@@ -16,7 +16,7 @@
 //! if `FIRED` is already set it runs at once instead. So every callback runs exactly
 //! once, on the completing thread or on the registering one.
 
-use std::any::Any;
+use crate::panic::panic_message;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -220,17 +220,6 @@ impl<R> Header<R> {
 fn run_callback(cb: Callback, state: TaskState) {
     // A panicking callback must not take the worker (or the caller) down with it.
     let _ = catch_unwind(AssertUnwindSafe(move || cb(state)));
-}
-
-/// The message of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
-    }
 }
 
 /// A task: the closure and its header, one allocation.

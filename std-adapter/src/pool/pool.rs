@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use spindle_core::queue::UnboundedQueue;
 use spindle_core::raw::ParkingRawMutex;
-use spindle_core::sync::RecvError;
+use spindle_core::sync::{AcquireTimeoutError, RecvError, TryAcquireError};
 
 use super::handle::{Runnable, Task, TaskHandle};
 use crate::sync::{Mutex, Semaphore};
@@ -297,6 +297,12 @@ enum Room {
     Timeout(Duration),
 }
 
+/// Why a submission got no room.
+enum RoomRefused {
+    Full,
+    Closed,
+}
+
 /// A pool of worker threads that run submitted closures (Python's
 /// `concurrent.futures.ThreadPoolExecutor`, recipe 12.7).
 ///
@@ -480,7 +486,11 @@ impl ThreadPool {
             return Err(SubmitError::ShutDown(f));
         }
         if let Some(room) = &self.shared.room {
-            room.acquire().await.forget();
+            // The room closes at shutdown, which wakes this wait.
+            match room.acquire().await {
+                Ok(permit) => permit.forget(),
+                Err(_) => return Err(SubmitError::ShutDown(f)),
+            }
         }
         self.enqueue(f)
     }
@@ -503,25 +513,23 @@ impl ThreadPool {
             return Err(SubmitError::ShutDown(f));
         }
         if let Some(room) = &self.shared.room {
+            // Shutdown closes the room: a submitter waiting for room wakes at once
+            // with `Closed` (no polling for the shutdown).
             let got = match wait {
-                Room::Wait => {
-                    // Wake up now and then to notice a shutdown.
-                    loop {
-                        if let Ok(p) = room.acquire_timeout(Duration::from_millis(50)) {
-                            break Some(p);
-                        }
-                        if self.is_shut_down() {
-                            return Err(SubmitError::ShutDown(f));
-                        }
-                    }
-                }
-                Room::Try => room.try_acquire().ok(),
-                Room::Timeout(d) => room.acquire_timeout(d).ok(),
+                Room::Wait => room.acquire_blocking().map_err(|_| RoomRefused::Closed),
+                Room::Try => room.try_acquire().map_err(|e| match e {
+                    TryAcquireError::NoPermits => RoomRefused::Full,
+                    _ => RoomRefused::Closed,
+                }),
+                Room::Timeout(d) => room.acquire_timeout(d).map_err(|e| match e {
+                    AcquireTimeoutError::TimedOut => RoomRefused::Full,
+                    _ => RoomRefused::Closed,
+                }),
             };
             match got {
-                Some(permit) => permit.forget(),
-                None if self.is_shut_down() => return Err(SubmitError::ShutDown(f)),
-                None => return Err(SubmitError::Full(f)),
+                Ok(permit) => permit.forget(),
+                Err(RoomRefused::Closed) => return Err(SubmitError::ShutDown(f)),
+                Err(RoomRefused::Full) => return Err(SubmitError::Full(f)),
             }
         }
         self.enqueue(f)
@@ -568,6 +576,9 @@ impl ThreadPool {
     /// ```
     pub fn shutdown(&self, wait: bool, cancel_pending: bool) {
         self.shared.queue.close();
+        if let Some(room) = &self.shared.room {
+            room.close();
+        }
         if cancel_pending {
             while let Ok(job) = self.shared.queue.try_recv() {
                 self.shared.release_room();
