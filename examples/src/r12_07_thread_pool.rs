@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use spindle_std::pool::echo::EchoServer;
-use spindle_std::pool::{as_completed, TaskError, ThreadPool};
+use spindle_std::pool::{as_completed, Shutdown, TaskError, ThreadPool};
 use spindle_std::sync::Event;
 
 use crate::{failed, ms, write_heading};
@@ -195,9 +195,9 @@ fn shutdown(out: &mut dyn Write) -> io::Result<()> {
         .collect::<Result<_, _>>()
         .map_err(|e| failed(format!("submit: {e}")))?;
     pending[0].cancel();
-    pool.shutdown(false, true);
+    pool.shutdown(Shutdown::no_wait().cancel_pending());
     release.set();
-    pool.shutdown(true, false); // joins the workers
+    pool.shutdown(Shutdown::wait()); // joins the workers
     let cancelled = pending
         .into_iter()
         .filter(|h| h.is_done())

@@ -13,7 +13,7 @@
 //!   pooled echo server (12.7, 12.9).
 //! - [`actor`]: actors on threads, request/response, a restarting supervisor (12.10).
 //! - `daemon` (Unix): daemonize, pidfile, SIGTERM shutdown (12.14).
-//! - [`panic`]: the one text every module gives a caught panic.
+//! - [`panic`](mod@panic): the one text every module gives a caught panic.
 //!
 //! ```
 //! use spindle_std::sync::{Event, Mutex};

@@ -159,7 +159,7 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     /// another ask holds it), before anything is built or sent: a slot serves one
     /// request until it is [`reset`](Oneshot::reset). [`AskError::Send`] if the
     /// mailbox is full or closed: the message comes back (the reply inside it,
-    /// dropped, closes the slot). With `alloc`, [`try_ask_owned`](Self::try_ask_owned)
+    /// dropped, closes the slot). With `alloc`, `try_ask_owned`
     /// needs no slot at all.
     ///
     /// ```
@@ -232,7 +232,7 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     /// A `static` slot serves one request (it cannot be [`reset`](Oneshot::reset)
     /// while shared); asking again on it is refused with [`AskError::SlotInUse`].
     /// For repeated requests to an actor on a thread, use
-    /// [`ask_owned_blocking`](Self::ask_owned_blocking).
+    /// `ask_owned_blocking` (`alloc`).
     ///
     /// ```
     /// use spindle_core::actor::{AskError, Mailbox, Reply};

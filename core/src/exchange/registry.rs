@@ -138,7 +138,7 @@ impl<'a, R: ScopedRawMutex, T, const E: usize, const S: usize, const P: usize>
     /// somewhere that outlives the registry. A name built at run time
     /// (`&format!("sensors/{room}/temp")`) is refused by the compiler (`E0597`,
     /// borrowed value does not live long enough); for those, use
-    /// [`SharedRegistry`](super::SharedRegistry) (feature `alloc`), which copies
+    /// `SharedRegistry` (feature `alloc`), which copies
     /// names and grows without limit.
     pub fn exchange(&self, name: &'a str) -> Result<&Exchange<'a, R, T, S>, RegistryError> {
         if !is_valid_name(name) {

@@ -7,8 +7,8 @@ use std::iter::Fuse;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use super::handle::{TaskError, TaskHandle};
 use super::pool::ThreadPool;
+use super::{TaskError, TaskHandle};
 use crate::panic::panic_message;
 
 /// What one chunk task produces: the values of the items that returned, and the
