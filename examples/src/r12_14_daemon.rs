@@ -92,7 +92,9 @@ pub fn execute(command: DaemonCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e @ (DaemonError::NotRunning { .. } | DaemonError::Stale { .. })) => {
-                eprintln!("Not running: {e}");
+                // The error says "not running (...)" itself: the book's
+                // "Not running" with the reason.
+                eprintln!("daemon stop: {e}");
                 ExitCode::FAILURE
             }
             Err(e) => {
