@@ -173,7 +173,9 @@ fn semaphore_workers(out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "  {}", steps.join(", "))?;
     writeln!(
         out,
-        "  each release woke exactly one worker (main waited on a Condvar for each report)"
+        "  each release woke exactly one worker (main waited on a Condvar for each report); \
+         the semaphore is FIFO among its waiters, and the worker numbers follow the order \
+         the threads happened to reach acquire(), which the OS decides (it need not be 0..{WORKERS})"
     )
 }
 
