@@ -28,7 +28,8 @@ pub use spindle_core::queue::spsc;
 pub use spindle_core::queue::{EventHandle, RecvError, SendError, TaskDoneError, Tracked};
 
 /// [`spindle_core::queue::Queue`] for OS threads: bounded MPMC, Python's
-/// `queue.Queue(maxsize=N)`.
+/// `queue.Queue(maxsize=N)`. `N` of 0 is refused by `cargo build`, not by
+/// `cargo check` (a compile-time assertion evaluated at code generation).
 pub type Queue<T, const N: usize> = core_queue::Queue<ParkingRawMutex, T, N>;
 /// [`spindle_core::queue::QueueRef`] for OS threads: a [`Queue`] of any capacity.
 pub type QueueRef<T> = core_queue::QueueRef<ParkingRawMutex, T>;
