@@ -65,7 +65,12 @@ enum EchoEngine {
 fn echo(engine: EchoEngine, addr: &str, workers: usize) -> io::Result<()> {
     use spindle_std::pool::echo::EchoServer;
     let EchoEngine::Pool = engine;
-    let server = EchoServer::bind(addr, workers)?.on_event(|e| println!("echo: {e}"));
+    if let Some(e) = bad_ip_literal(addr) {
+        return Err(bind_error(addr, e));
+    }
+    let server = EchoServer::bind(addr, workers)
+        .map_err(|e| bind_error(addr, e))?
+        .on_event(|e| println!("echo: {e}"));
     server.stop_on_signals()?;
     println!(
         "echo: listening on {} (engine pool, {workers} workers); Ctrl-C or SIGTERM stops",
@@ -74,10 +79,46 @@ fn echo(engine: EchoEngine, addr: &str, workers: usize) -> io::Result<()> {
     io::stdout().flush()?;
     let report = server.serve()?;
     println!(
-        "echo: stopped: {} connections, {} bytes echoed, at most {} served at once",
-        report.connections, report.bytes, report.peak_concurrent
+        "echo: stopped: {}, {} echoed, at most {} served at once",
+        plural(report.connections, "connection"),
+        plural(report.bytes, "byte"),
+        report.peak_concurrent
     );
     Ok(())
+}
+
+/// `1 connection`, `2 connections`.
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// An address whose host is all digits and dots but not an IPv4 address
+/// (`999.1.1.1:5`): refused before a name lookup that could only fail, slowly.
+fn bad_ip_literal(addr: &str) -> Option<io::Error> {
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+    let digits_and_dots = !host.is_empty() && host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    (digits_and_dots && host.parse::<std::net::Ipv4Addr>().is_err()).then(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{host}` is not an IPv4 address"),
+        )
+    })
+}
+
+/// Says which address could not be used, and how to write one.
+fn bind_error(addr: &str, e: io::Error) -> io::Error {
+    let hint = if addr.parse::<std::net::SocketAddr>().is_ok() {
+        String::new()
+    } else if !addr.contains(':') {
+        " (no port: write HOST:PORT, e.g. 127.0.0.1:15000; port 0 picks a free one)".to_owned()
+    } else {
+        " (write HOST:PORT with a valid IP address or host name, e.g. 127.0.0.1:15000)".to_owned()
+    };
+    io::Error::new(e.kind(), format!("cannot listen on `{addr}`: {e}{hint}"))
 }
 
 fn main() -> ExitCode {
@@ -94,7 +135,7 @@ fn main() -> ExitCode {
             Some(r) => run_one(&mut out, r).map(|()| true),
             None => {
                 drop(out);
-                eprintln!("{}", unknown_recipe(&recipe));
+                eprintln!("{}", missing_recipe(&recipe));
                 return ExitCode::from(2);
             }
         },
@@ -134,15 +175,47 @@ fn main() -> ExitCode {
     }
 }
 
-fn unknown_recipe(query: &str) -> String {
-    let known: Vec<String> = RECIPES
-        .iter()
-        .map(|r| format!("{} ({})", r.id, r.name))
-        .collect();
-    format!(
-        "error: unknown recipe `{query}`; known recipes: {}\n(see `spindle list`)",
-        known.join(", ")
-    )
+/// The chapter's recipes are 12.1 to 12.14.
+const BOOK_RECIPES: std::ops::RangeInclusive<u32> = 1..=14;
+
+/// Why `spindle run QUERY` found nothing: a recipe of the book that is not built
+/// yet, or no such recipe. One short line either way.
+fn missing_recipe(query: &str) -> String {
+    match book_number(query) {
+        Some(n) if BOOK_RECIPES.contains(&n) => format!(
+            "error: recipe 12.{n} is in the book but not built yet; `spindle list` shows the built ones"
+        ),
+        _ => format!(
+            "error: unknown recipe `{}`; the book's are 12.1 to 12.14 (`spindle list` shows the built ones)",
+            shorten(query.trim(), 40)
+        ),
+    }
+}
+
+/// The recipe number `N` a query names in the forms `find` accepts (`12.N`,
+/// `12.0N`, `r12_0N`, `r12_0N_anything`), whether or not it is built.
+fn book_number(query: &str) -> Option<u32> {
+    let q = query.trim().to_ascii_lowercase();
+    let n = if let Some(rest) = q.strip_prefix("12.") {
+        rest
+    } else {
+        let rest = q.strip_prefix("r12_")?;
+        rest.split('_').next()?
+    };
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || n.len() > 3 {
+        return None;
+    }
+    n.parse().ok()
+}
+
+/// `s`, cut to at most `max` characters with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let head: String = s.chars().take(max).collect();
+        format!("{head}...")
+    }
 }
 
 fn run_one(out: &mut dyn Write, recipe: &Recipe) -> io::Result<()> {
@@ -192,8 +265,11 @@ fn tour(out: &mut dyn Write) -> io::Result<bool> {
 }
 
 fn list(out: &mut dyn Write) -> io::Result<()> {
+    // Columns as wide as their widest entry, so they line up whatever is added.
+    let id_w = RECIPES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let name_w = RECIPES.iter().map(|r| r.name.len()).max().unwrap_or(0);
     for r in RECIPES {
-        writeln!(out, "{:<6} {:<18} {}", r.id, r.name, r.title)?;
+        writeln!(out, "{:<id_w$}  {:<name_w$}  {}", r.id, r.name, r.title)?;
     }
     Ok(())
 }

@@ -60,7 +60,7 @@ fn semaphore_with_cancelled_acquires_loses_no_permit() {
                                 Err(_) => continue,
                             }
                         } else {
-                            SEM.acquire_blocking()
+                            SEM.acquire_blocking().unwrap()
                         };
                         let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                         peak.fetch_max(now, Ordering::SeqCst);
