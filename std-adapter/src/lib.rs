@@ -27,6 +27,8 @@ pub use spindle_core;
 pub mod actor;
 #[cfg(unix)]
 pub mod daemon;
+#[cfg(unix)]
+pub mod io;
 pub mod pool;
 pub mod queue;
 pub mod sync;
