@@ -99,7 +99,10 @@ fn echo_coop(addr: &str, max_line: usize) -> io::Result<()> {
     use spindle_std::io::echo::EchoServer;
     let server = EchoServer::bind(addr)?
         .max_line(max_line)
-        .on_event(|e| println!("echo: {e}"));
+        // A closed stdout must not kill the server (`| head`): log lines are lost.
+        .on_event(|e| {
+            let _ = writeln!(io::stdout(), "echo: {e}");
+        });
     server.stop_on_signals()?;
     println!(
         "echo: listening on {} (engine coop, one thread, lines up to {max_line} bytes); \
