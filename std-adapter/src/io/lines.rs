@@ -40,9 +40,11 @@ const CHUNK: usize = 4096;
 /// ```
 pub struct LineReader<'s> {
     stream: &'s TcpStream,
+    /// Received bytes live in `buf[start..end]`; the rest is room for reads (kept
+    /// initialised, so it is zeroed once, not per read).
     buf: Vec<u8>,
-    /// Where the unread bytes of `buf` start.
-    pos: usize,
+    start: usize,
+    end: usize,
 }
 
 impl<'s> LineReader<'s> {
@@ -57,7 +59,8 @@ impl<'s> LineReader<'s> {
         Self {
             stream,
             buf: Vec::new(),
-            pos: 0,
+            start: 0,
+            end: 0,
         }
     }
 
@@ -69,7 +72,7 @@ impl<'s> LineReader<'s> {
     /// # }
     /// ```
     pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.pos..]
+        &self.buf[self.start..self.end]
     }
 
     /// Appends the next line, newline included, to `line`: its length, or `Ok(0)`
@@ -93,49 +96,58 @@ impl<'s> LineReader<'s> {
         line: &mut Vec<u8>,
         max: usize,
     ) -> Result<usize, ReadLineError> {
-        // How far the buffer was searched for a newline already.
+        // How far the received bytes were searched for a newline already.
         let mut scanned = 0;
         loop {
-            let pending = &self.buf[self.pos..];
+            let pending = &self.buf[self.start..self.end];
             if let Some(i) = pending[scanned..].iter().position(|&b| b == b'\n') {
                 let len = scanned + i + 1;
                 if len > max {
                     return Err(ReadLineError::TooLong { limit: max });
                 }
                 line.extend_from_slice(&pending[..len]);
-                self.pos += len;
+                self.start += len;
                 return Ok(len);
             }
             scanned = pending.len();
             if scanned >= max {
                 return Err(ReadLineError::TooLong { limit: max });
             }
-            self.compact();
-            let start = self.buf.len();
-            self.buf.resize(start + CHUNK, 0);
-            let got = self.stream.read(&mut self.buf[start..]).await;
-            let n = *got.as_ref().unwrap_or(&0);
-            self.buf.truncate(start + n);
-            let n = got?;
+            self.make_room();
+            let n = self.stream.read(&mut self.buf[self.end..]).await?;
             if n == 0 {
-                let rest = &self.buf[self.pos..];
+                let rest = &self.buf[self.start..self.end];
                 if rest.is_empty() {
                     return Ok(0);
                 }
                 let len = rest.len();
                 line.extend_from_slice(rest);
-                self.pos = self.buf.len();
+                self.start = self.end;
                 return Err(ReadLineError::ClosedMidLine { len });
             }
+            self.end += n;
         }
     }
 
-    /// Drops the bytes already returned, so the buffer never grows past a line
-    /// and a chunk.
-    fn compact(&mut self) {
-        if self.pos > 0 {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
+    /// Makes room for a read after the received bytes: moves them to the front
+    /// (the buffer never holds more than a line and a chunk), growing the buffer
+    /// only for a line longer than it.
+    fn make_room(&mut self) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.buf.len() - self.end >= CHUNK / 2 {
+            return;
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() - self.end < CHUNK / 2 {
+            let grown = (self.buf.len() * 2).max(CHUNK);
+            self.buf.resize(grown, 0);
         }
     }
 }
