@@ -186,6 +186,16 @@ impl Reactor {
                 if ev.writable {
                     slot.write.fire();
                 }
+                if inner.mode == PollMode::Oneshot {
+                    // The event disarmed the whole registration: a task still
+                    // waiting the other way must re-arm it, so wake it to look again
+                    // (it finds itself not ready and re-arms in `poll_ready`).
+                    for half in [&mut slot.read, &mut slot.write] {
+                        if let Some(w) = half.waker.take() {
+                            w.wake();
+                        }
+                    }
+                }
             }
         }
         drop(events);
@@ -326,6 +336,14 @@ impl Reactor {
                 other => return other,
             }
         }
+    }
+
+    /// Whether sources are registered edge-triggered: then a read or write that
+    /// moved fewer bytes than asked for has drained the socket (or filled its
+    /// buffer), and the next call may wait for the next event without trying
+    /// first. (With one-shot registrations that is not guaranteed.)
+    pub(crate) fn is_edge_triggered(&self) -> bool {
+        self.inner.mode == PollMode::Edge
     }
 
     /// Waits until `source` is ready in `dir` (or might be).
