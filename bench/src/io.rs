@@ -87,7 +87,9 @@ fn start_tokio() -> SocketAddr {
 
 /// Times `iters` requests over `k` connections to `engine`'s server.
 fn drive(engine: Engine, k: usize, iters: u64) -> Duration {
-    static CONNS: OnceLock<Mutex<HashMap<(Engine, usize), Vec<TcpStream>>>> = OnceLock::new();
+    /// The client's connections, per server and K, kept across samples.
+    type Pools = Mutex<HashMap<(Engine, usize), Vec<TcpStream>>>;
+    static CONNS: OnceLock<Pools> = OnceLock::new();
     let addr = server(engine);
     let mut all = CONNS
         .get_or_init(Default::default)

@@ -369,8 +369,9 @@ fn echo_clients(
     }
     let reactor = Reactor::new()?;
     let sched: Scheduler<MAX_CLIENTS> = Scheduler::new();
-    let results: Rc<RefCell<Vec<Option<io::Result<Vec<String>>>>>> =
-        Rc::new(RefCell::new((0..clients).map(|_| None).collect()));
+    /// Per client: its transcript, once its task is over.
+    type Outcomes = Rc<RefCell<Vec<Option<io::Result<Vec<String>>>>>>;
+    let results: Outcomes = Rc::new(RefCell::new((0..clients).map(|_| None).collect()));
     for i in 0..clients {
         let (r, results) = (reactor.clone(), results.clone());
         sched

@@ -338,13 +338,10 @@ impl Reactor {
         }
     }
 
-    /// Whether sources are registered edge-triggered: then a read or write that
-    /// moved fewer bytes than asked for has drained the socket (or filled its
-    /// buffer), and the next call may wait for the next event without trying
-    /// first. (With one-shot registrations that is not guaranteed.)
-    pub(crate) fn is_edge_triggered(&self) -> bool {
-        self.inner.mode == PollMode::Edge
-    }
+    // No "a short read drained the socket" shortcut (tokio has one): `polling`
+    // does not register EPOLLRDHUP, so a FIN that came with the last data would
+    // raise no further event, and a reader that skipped the next `read` would wait
+    // for ever. Every wait follows a `WouldBlock`.
 
     /// Waits until `source` is ready in `dir` (or might be).
     pub(crate) async fn ready<S: AsFd>(&self, key: usize, source: &S, dir: Direction) {

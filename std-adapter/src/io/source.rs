@@ -43,22 +43,6 @@ impl<T: AsFd> Source<T> {
         self.reactor.io(self.key, &self.io, dir, op).await
     }
 
-    /// Like [`io`](Self::io) for an operation that moves at most `len` bytes: a
-    /// short transfer marks the source not ready in `dir` (edge-triggered only),
-    /// which saves the system call that would just say `WouldBlock`.
-    pub(crate) async fn io_bytes(
-        &self,
-        dir: Direction,
-        len: usize,
-        op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> io::Result<usize> {
-        let n = self.io(dir, op).await?;
-        if n > 0 && n < len && self.reactor.is_edge_triggered() {
-            self.not_ready(dir);
-        }
-        Ok(n)
-    }
-
     /// Waits until the source is ready in `dir`.
     pub(crate) async fn ready(&self, dir: Direction) {
         self.reactor.ready(self.key, &self.io, dir).await;
