@@ -6,6 +6,7 @@
 //! spindle list          list the recipes
 //! spindle daemon start --pidfile P --log L [--interval SECS]   (and stop, status)
 //! spindle echo --engine pool --addr 127.0.0.1:15000 [--workers N]
+//! spindle echo --engine coop --addr 127.0.0.1:16000 [--max-line BYTES]
 //! ```
 
 use std::io::{self, Write};
@@ -40,9 +41,11 @@ enum Command {
         #[command(subcommand)]
         action: spindle_cookbook::r12_14_daemon::DaemonCommand,
     },
-    /// Recipe 12.7: a TCP echo server; Ctrl-C or SIGTERM stops it.
+    /// Recipe 12.7 (pool) or 12.12 (coop): a TCP echo server; Ctrl-C or SIGTERM
+    /// stops it.
     Echo {
-        /// How connections are served: `pool` (at most N at once on a thread pool).
+        /// How connections are served: `pool` (at most N at once on a thread pool)
+        /// or `coop` (every client on one thread, answering `GOT:` + each line).
         #[arg(long, value_enum, default_value = "pool")]
         engine: EchoEngine,
         /// The address to listen on; port 0 picks a free one (printed at start).
@@ -51,6 +54,9 @@ enum Command {
         /// Worker threads: at most this many clients are served at once.
         #[arg(long, default_value_t = 128)]
         workers: usize,
+        /// (coop) The longest line a client may send, newline included.
+        #[arg(long, default_value_t = 8192)]
+        max_line: usize,
     },
 }
 
@@ -59,12 +65,22 @@ enum Command {
 enum EchoEngine {
     /// A pool of N worker threads (recipe 12.7).
     Pool,
+    /// One thread: cooperative tasks on an I/O reactor (recipe 12.12).
+    #[cfg(unix)]
+    Coop,
 }
 
 /// `spindle echo`: serves until Ctrl-C / SIGTERM, then reports.
-fn echo(engine: EchoEngine, addr: &str, workers: usize) -> io::Result<()> {
+fn echo(engine: EchoEngine, addr: &str, workers: usize, max_line: usize) -> io::Result<()> {
     use spindle_std::pool::echo::EchoServer;
-    let EchoEngine::Pool = engine;
+    #[cfg(unix)]
+    if let EchoEngine::Coop = engine {
+        if let Some(e) = bad_ip_literal(addr) {
+            return Err(bind_error(addr, e));
+        }
+        return echo_coop(addr, max_line);
+    }
+    let _ = (engine, max_line);
     if let Some(e) = bad_ip_literal(addr) {
         return Err(bind_error(addr, e));
     }
@@ -121,6 +137,36 @@ fn bind_error(addr: &str, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("cannot listen on `{addr}`: {e}{hint}"))
 }
 
+/// `spindle echo --engine coop`: the book's single-threaded echo server.
+#[cfg(unix)]
+fn echo_coop(addr: &str, max_line: usize) -> io::Result<()> {
+    use spindle_std::io::echo::EchoServer;
+    let server = EchoServer::bind(addr)
+        .map_err(|e| bind_error(addr, e))?
+        .max_line(max_line)
+        // A closed stdout must not kill the server (`| head`): log lines are lost.
+        .on_event(|e| {
+            let _ = writeln!(io::stdout(), "echo: {e}");
+        });
+    server.stop_on_signals()?;
+    println!(
+        "echo: listening on {} (engine coop, one thread, lines up to {max_line} bytes); \
+         Ctrl-C or SIGTERM stops",
+        server.local_addr()?
+    );
+    io::stdout().flush()?;
+    let r = server.serve()?;
+    println!(
+        "echo: stopped: {}, {} answered, {} sent back, at most {} served at once, {} dropped early",
+        plural(r.connections, "connection"),
+        plural(r.lines, "line"),
+        plural(r.bytes, "byte"),
+        r.peak_concurrent,
+        r.dropped
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     // Recipe 12.8: a process pool's workers are this binary re-run; here they
     // serve tasks (and never return).
@@ -150,10 +196,11 @@ fn main() -> ExitCode {
             engine,
             addr,
             workers,
+            max_line,
         } => {
             // The server prints from its workers: don't hold stdout's lock.
             drop(out);
-            return match echo(engine, &addr, workers) {
+            return match echo(engine, &addr, workers, max_line) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: echo: {e}");

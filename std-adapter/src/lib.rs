@@ -37,6 +37,8 @@ pub mod actor;
 #[cfg(unix)]
 pub mod daemon;
 pub mod exchange;
+#[cfg(unix)]
+pub mod io;
 pub mod panic;
 #[cfg(unix)]
 pub mod poll;
