@@ -34,6 +34,7 @@ pub mod r12_11_pubsub;
 pub mod r12_12_generators;
 #[cfg(unix)]
 pub mod r12_14_daemon;
+pub mod robots;
 
 /// A recipe's entry in the [`RECIPES`] registry.
 #[derive(Debug, Clone, Copy)]

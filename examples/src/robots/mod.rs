@@ -1,0 +1,48 @@
+//! Recipe 12.8, "simple parallel programming": the book's robots.txt job.
+//!
+//! Given a directory of gzip-compressed Apache logs, print the distinct client
+//! hosts that requested exactly `/robots.txt`, sorted bytewise (as
+//! `LC_ALL=C sort -u`). The book maps `find_robots(filename)` over the files,
+//! first with `map`, then with `ProcessPoolExecutor.map`, and merges the sets.
+//! Here the same map-reduce has one module per step:
+//!
+//! - [`gzip`]: a file as the stream of its decompressed members;
+//! - [`line`]: one line's host and whether it asked for `/robots.txt`;
+//! - [`scan`]: the per-file scan, a plain function of serde values;
+//! - [`run`]: the files of a directory, scanned in one of the [`Mode`]s;
+//! - [`report`]: the merge, the output and the summary;
+//! - [`generate`]: sample logs, so nothing needs downloading;
+//! - [`progress`]: the bar on stderr.
+//!
+//! ```
+//! use spindle_cookbook::robots::{self, generate::GenerateOptions, Mode};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let made = robots::generate::generate(dir.path(), &GenerateOptions { files: 3, lines: 400, seed: 1 })
+//!     .unwrap();
+//! let report = robots::find_robots(dir.path(), Mode::Thread, 2).unwrap();
+//! assert!(report.errors.is_empty());
+//! assert_eq!(report.hosts, made.robots_hosts.into_iter().collect::<Vec<_>>());
+//! ```
+
+pub mod cli;
+pub mod generate;
+pub mod gzip;
+pub mod line;
+pub mod progress;
+pub mod report;
+pub mod run;
+pub mod scan;
+
+use std::path::Path;
+
+pub use report::Report;
+pub use run::{Mode, RunError};
+
+/// Runs the job over `dir` without a progress bar: every `*.log.gz` scanned in
+/// `mode` with up to `jobs` workers, the results merged.
+pub fn find_robots(dir: &Path, mode: Mode, jobs: usize) -> Result<Report, RunError> {
+    let files = run::list_logs(dir)?;
+    let results = run::scan_all(&files, mode, jobs, &progress::Progress::hidden())?;
+    Ok(Report::merge(results))
+}
