@@ -28,6 +28,8 @@ pub mod r12_04_locks;
 pub mod r12_05_deadlock;
 pub mod r12_06_thread_local;
 pub mod r12_07_thread_pool;
+#[cfg(unix)]
+pub mod r12_08_process_pool;
 pub mod r12_09_offload;
 pub mod r12_10_actors;
 pub mod r12_11_pubsub;
@@ -35,6 +37,8 @@ pub mod r12_12_generators;
 #[cfg(unix)]
 pub mod r12_14_daemon;
 pub mod robots;
+#[cfg(unix)]
+pub mod workers;
 
 /// A recipe's entry in the [`RECIPES`] registry.
 #[derive(Debug, Clone, Copy)]
@@ -141,6 +145,13 @@ pub const RECIPES: &[Recipe] = &[
         name: r12_07_thread_pool::NAME,
         title: r12_07_thread_pool::TITLE,
         run: r12_07_thread_pool::run,
+    },
+    #[cfg(unix)]
+    Recipe {
+        id: r12_08_process_pool::ID,
+        name: r12_08_process_pool::NAME,
+        title: r12_08_process_pool::TITLE,
+        run: r12_08_process_pool::run,
     },
     Recipe {
         id: r12_09_offload::ID,

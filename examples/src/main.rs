@@ -6,7 +6,7 @@
 //! spindle list          list the recipes
 //! spindle daemon start --pidfile P --log L [--interval SECS]   (and stop, status)
 //! spindle echo --engine pool --addr 127.0.0.1:15000 [--workers N]
-//! spindle robots DIR [--jobs N] [--mode thread|sequential]   (recipe 12.8)
+//! spindle robots DIR [--jobs N] [--mode process|thread|sequential]   (recipe 12.8)
 //! spindle robots --generate DIR [--files F] [--lines L] [--seed S]
 //! ```
 
@@ -86,6 +86,10 @@ fn echo(engine: EchoEngine, addr: &str, workers: usize) -> io::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Recipe 12.8: a process pool's workers are this binary re-run; here they
+    // serve tasks (and never return).
+    #[cfg(unix)]
+    spindle_std::process::init(spindle_cookbook::workers::registry());
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut out = stdout.lock();

@@ -12,7 +12,7 @@ use robots_support::{lines_of, pipeline_reference, slow_reference};
 use spindle_cookbook::robots::generate::{generate, GenerateOptions};
 
 const SPINDLE: &str = env!("CARGO_BIN_EXE_spindle");
-const MODES: [&str; 2] = ["sequential", "thread"];
+const MODES: [&str; 3] = ["sequential", "thread", "process"];
 
 fn spindle(args: &[&str]) -> Output {
     Command::new(SPINDLE)

@@ -11,9 +11,18 @@ use std::path::Path;
 use robots_support::{gzip, lines_of, pipeline_reference, slow_reference};
 use spindle_cookbook::robots::generate::{generate, GenerateOptions};
 use spindle_cookbook::robots::scan::{scan_file, ScanErrorKind, ScanJob};
-use spindle_cookbook::robots::{find_robots, Mode, RunError};
+use spindle_cookbook::robots::{find_robots, Mode, RunError, Settings};
 
-const MODES: [Mode; 2] = [Mode::Sequential, Mode::Thread];
+const MODES: [Mode; 3] = [Mode::Sequential, Mode::Thread, Mode::Process];
+
+/// `mode` with `jobs` workers; process mode runs the `spindle` binary's workers
+/// (this test binary does not call `spindle_std::process::init`).
+fn settings(mode: Mode, jobs: usize) -> Settings {
+    Settings {
+        worker_program: Some(env!("CARGO_BIN_EXE_spindle").into()),
+        ..Settings::new(mode, jobs)
+    }
+}
 
 /// Large enough that files cross the scan's 1 MiB text buffer several times.
 const OPTS: GenerateOptions = GenerateOptions {
@@ -43,7 +52,7 @@ fn every_mode_matches_every_reference() {
     }
     for mode in MODES {
         for jobs in [1, 2, 5] {
-            let report = find_robots(dir.path(), mode, jobs).unwrap();
+            let report = find_robots(dir.path(), &settings(mode, jobs)).unwrap();
             assert!(report.errors.is_empty(), "{mode}: {:?}", report.errors);
             assert_eq!(report.hosts, expected, "{mode} with {jobs} jobs");
             assert_eq!(report.counts, made.counts, "{mode} with {jobs} jobs");
@@ -124,7 +133,7 @@ fn truncated_files_are_errors_and_hide_nothing_else() {
         }
     });
     for mode in MODES {
-        let report = find_robots(dir.path(), mode, 2).unwrap();
+        let report = find_robots(dir.path(), &settings(mode, 2)).unwrap();
         assert_eq!(report.hosts, good, "{mode}");
         assert_eq!(report.files, 1);
         let failed: Vec<_> = report
@@ -161,7 +170,7 @@ fn non_gzip_empty_and_damaged_files_are_errors() {
         fs::write(dir.join("20120705.log.gz"), bytes).unwrap();
     });
     for mode in MODES {
-        let report = find_robots(dir.path(), mode, 3).unwrap();
+        let report = find_robots(dir.path(), &settings(mode, 3)).unwrap();
         assert_eq!(report.hosts, good, "{mode}");
         let kinds: Vec<_> = report.errors.iter().map(|e| e.kind.clone()).collect();
         assert_eq!(kinds.len(), 4, "{mode}: {kinds:?}");
@@ -192,7 +201,7 @@ fn a_missing_directory_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-logs");
     for mode in MODES {
-        let err = find_robots(&missing, mode, 2).unwrap_err();
+        let err = find_robots(&missing, &settings(mode, 2)).unwrap_err();
         assert!(matches!(err, RunError::Dir { .. }), "{err:?}");
         assert!(err.to_string().contains("no-such-logs"), "{err}");
     }
@@ -217,7 +226,7 @@ fn lines_that_are_not_utf8_short_or_long_are_counted_not_fatal() {
     text.extend_from_slice(b"\n10.0.0.4 - - [d z] \"GET /robots.txt HTTP/1.1\" 200 7");
     fs::write(dir.path().join("odd.log.gz"), gzip(&text)).unwrap();
     for mode in MODES {
-        let report = find_robots(dir.path(), mode, 2).unwrap();
+        let report = find_robots(dir.path(), &settings(mode, 2)).unwrap();
         assert!(report.errors.is_empty(), "{:?}", report.errors);
         assert_eq!(
             report.hosts,
@@ -242,7 +251,7 @@ fn an_empty_directory_reports_nothing() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("notes.txt"), b"not a log").unwrap();
     for mode in MODES {
-        let report = find_robots(dir.path(), mode, 2).unwrap();
+        let report = find_robots(dir.path(), &settings(mode, 2)).unwrap();
         assert_eq!(
             (report.files, report.hosts.len(), report.errors.len()),
             (0, 0, 0)

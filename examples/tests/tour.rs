@@ -21,6 +21,7 @@ const HEADINGS: &[&str] = &[
     "== 12.5 Deadlock avoidance: acquiring locks in one global order ==",
     "== 12.6 Thread-local state: one connection per thread ==",
     "== 12.7 Thread pools: a bounded set of workers ==",
+    "== 12.8 Process pools: isolated workers that survive a crash ==",
     "== 12.9 Offloading CPU work: an I/O thread and a pool ==",
     "== 12.10 Actors: mailboxes, close/join and request/response ==",
     "== 12.11 Publish/subscribe: exchanges, taps and topic patterns ==",

@@ -28,6 +28,8 @@ pub mod actor;
 #[cfg(unix)]
 pub mod daemon;
 pub mod pool;
+#[cfg(unix)]
+pub mod process;
 pub mod queue;
 pub mod sync;
 pub mod thread;

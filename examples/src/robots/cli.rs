@@ -2,7 +2,7 @@
 //! only names the subcommand).
 //!
 //! ```text
-//! spindle robots DIR [--jobs N] [--mode thread|sequential]
+//! spindle robots DIR [--jobs N] [--mode process|thread|sequential]
 //! spindle robots --generate DIR [--files F] [--lines L] [--seed S]
 //! ```
 //!
@@ -17,7 +17,13 @@ use std::process::ExitCode;
 use super::generate::{generate, GenerateOptions};
 use super::progress::Progress;
 use super::report::Report;
-use super::run::{list_logs, scan_all, Mode, LOG_SUFFIX};
+use super::run::{list_logs, scan_all, Mode, Settings, LOG_SUFFIX};
+
+/// The book's choice, a process pool, where there is one.
+#[cfg(unix)]
+const DEFAULT_MODE: Mode = Mode::Process;
+#[cfg(not(unix))]
+const DEFAULT_MODE: Mode = Mode::Thread;
 
 /// The arguments of `spindle robots`.
 #[derive(Debug, Clone, clap::Args)]
@@ -28,7 +34,7 @@ pub struct RobotsArgs {
     #[arg(long, short, value_parser = clap::value_parser!(u32).range(1..=1024), conflicts_with = "generate")]
     pub jobs: Option<u32>,
     /// How the files are spread over the cores.
-    #[arg(long, value_enum, default_value_t = Mode::Thread, conflicts_with = "generate")]
+    #[arg(long, value_enum, default_value_t = DEFAULT_MODE, conflicts_with = "generate")]
     pub mode: Mode,
     /// Write sample logs into DIR instead of reading it.
     #[arg(long)]
@@ -70,7 +76,7 @@ pub fn execute(args: RobotsArgs) -> ExitCode {
     }
     let total: u64 = files.iter().map(|f| f.bytes).sum();
     let progress = Progress::on_stderr(files.len() as u64, total);
-    let results = scan_all(&files, args.mode, jobs, &progress);
+    let results = scan_all(&files, &Settings::new(args.mode, jobs), &progress);
     progress.finish();
     let report = match results {
         Ok(results) => Report::merge(results),

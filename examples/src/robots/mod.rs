@@ -20,7 +20,7 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let made = robots::generate::generate(dir.path(), &GenerateOptions { files: 3, lines: 400, seed: 1 })
 //!     .unwrap();
-//! let report = robots::find_robots(dir.path(), Mode::Thread, 2).unwrap();
+//! let report = robots::find_robots(dir.path(), &robots::run::Settings::new(Mode::Thread, 2)).unwrap();
 //! assert!(report.errors.is_empty());
 //! assert_eq!(report.hosts, made.robots_hosts.into_iter().collect::<Vec<_>>());
 //! ```
@@ -37,12 +37,19 @@ pub mod scan;
 use std::path::Path;
 
 pub use report::Report;
-pub use run::{Mode, RunError};
+pub use run::{Mode, RunError, Settings};
 
-/// Runs the job over `dir` without a progress bar: every `*.log.gz` scanned in
-/// `mode` with up to `jobs` workers, the results merged.
-pub fn find_robots(dir: &Path, mode: Mode, jobs: usize) -> Result<Report, RunError> {
+/// Runs the job over `dir` without a progress bar: every `*.log.gz` scanned as
+/// `settings` say, the results merged.
+pub fn find_robots(dir: &Path, settings: &Settings) -> Result<Report, RunError> {
     let files = run::list_logs(dir)?;
-    let results = run::scan_all(&files, mode, jobs, &progress::Progress::hidden())?;
+    let results = run::scan_all(&files, settings, &progress::Progress::hidden())?;
     Ok(Report::merge(results))
+}
+
+/// Adds the job's process-pool task ([`scan::SCAN`]) to a worker registry
+/// ([`crate::workers::registry`]).
+#[cfg(unix)]
+pub fn register(registry: spindle_std::process::Registry) -> spindle_std::process::Registry {
+    registry.with(scan::SCAN)
 }

@@ -1,11 +1,14 @@
 //! The three ways to run the job over a directory: the book's `map` in one
 //! thread, and its `ProcessPoolExecutor.map` as one task per file on a thread
 //! pool (Rust has no GIL: threads already use every core) or on a process pool
-//! (the same task in worker processes, for isolation).
+//! (the same task, [`SCAN`](super::scan::SCAN), in worker processes, for
+//! isolation: a worker that crashes fails only its own file).
 
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
+#[cfg(unix)]
+use std::time::Duration;
 
 use spindle_std::pool::ThreadPool;
 
@@ -22,6 +25,10 @@ pub enum Mode {
     Sequential,
     /// One task per file on a [`ThreadPool`] of `jobs` threads.
     Thread,
+    /// One task per file on a [`ProcessPool`](spindle_std::process::ProcessPool)
+    /// of `jobs` worker processes.
+    #[cfg(unix)]
+    Process,
 }
 
 impl fmt::Display for Mode {
@@ -29,6 +36,8 @@ impl fmt::Display for Mode {
         f.write_str(match self {
             Mode::Sequential => "sequential",
             Mode::Thread => "thread",
+            #[cfg(unix)]
+            Mode::Process => "process",
         })
     }
 }
@@ -111,15 +120,46 @@ pub fn list_logs(dir: &Path) -> Result<Vec<LogFile>, RunError> {
     Ok(files)
 }
 
-/// Scans `files` in `mode` with up to `jobs` workers; one result per file, in
-/// the order of `files`. A file that fails does not stop the others.
+/// How a run spreads its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Sequential, threads or processes.
+    pub mode: Mode,
+    /// At most this many files at once (at least 1; no more workers than files).
+    pub jobs: usize,
+    /// Process mode: the worker executable. `None` re-runs this program, which
+    /// must call `spindle_std::process::init` with
+    /// [`workers::registry`](crate::workers::registry) first thing in `main` (the
+    /// `spindle` binary does).
+    pub worker_program: Option<PathBuf>,
+}
+
+impl Settings {
+    /// `mode` with `jobs` workers, this program as the worker.
+    ///
+    /// ```
+    /// use spindle_cookbook::robots::{run::Settings, Mode};
+    /// let s = Settings::new(Mode::Thread, 4);
+    /// assert_eq!((s.jobs, s.worker_program), (4, None));
+    /// ```
+    pub fn new(mode: Mode, jobs: usize) -> Self {
+        Settings {
+            mode,
+            jobs,
+            worker_program: None,
+        }
+    }
+}
+
+/// Scans `files` as `settings` say; one result per file, in the order of
+/// `files`. A file that fails does not stop the others.
 pub fn scan_all(
     files: &[LogFile],
-    mode: Mode,
-    jobs: usize,
+    settings: &Settings,
     progress: &Progress,
 ) -> Result<Vec<Result<FileScan, ScanError>>, RunError> {
-    match mode {
+    let jobs = settings.jobs.clamp(1, files.len().max(1));
+    match settings.mode {
         Mode::Sequential => Ok(files
             .iter()
             .map(|f| {
@@ -129,6 +169,8 @@ pub fn scan_all(
             })
             .collect()),
         Mode::Thread => on_threads(files, jobs, progress),
+        #[cfg(unix)]
+        Mode::Process => on_processes(files, jobs, settings.worker_program.as_deref(), progress),
     }
 }
 
@@ -137,8 +179,7 @@ fn on_threads(
     jobs: usize,
     progress: &Progress,
 ) -> Result<Vec<Result<FileScan, ScanError>>, RunError> {
-    let pool = ThreadPool::new(jobs.clamp(1, files.len().max(1)))
-        .map_err(|e| RunError::Pool(e.to_string()))?;
+    let pool = ThreadPool::new(jobs).map_err(|e| RunError::Pool(e.to_string()))?;
     let mut handles = Vec::with_capacity(files.len());
     for f in files {
         let path = f.path.clone();
@@ -162,6 +203,63 @@ fn on_threads(
                     kind: ScanErrorKind::Worker(e.to_string()),
                 })
             })
+        })
+        .collect())
+}
+
+/// The largest result frame a worker may send back: a file's distinct hosts.
+#[cfg(unix)]
+const RESULT_FRAME_LIMIT: usize = 256 << 20;
+
+#[cfg(unix)]
+fn on_processes(
+    files: &[LogFile],
+    jobs: usize,
+    program: Option<&Path>,
+    progress: &Progress,
+) -> Result<Vec<Result<FileScan, ScanError>>, RunError> {
+    use super::scan::{ScanJob, SCAN};
+    use spindle_std::process::{ProcessPool, SubmitError};
+
+    let mut builder = ProcessPool::builder()
+        .workers(jobs)
+        .frame_limit(RESULT_FRAME_LIMIT)
+        .start_timeout(Duration::from_secs(30))
+        .args(["robots-worker"]);
+    if let Some(program) = program {
+        builder = builder.program(program);
+    }
+    let pool = builder.build().map_err(|e| RunError::Pool(e.to_string()))?;
+    let worker_error = |path: &Path, e: String| ScanError {
+        path: path.to_path_buf(),
+        kind: ScanErrorKind::Worker(e),
+    };
+    let handles: Vec<_> = files
+        .iter()
+        .map(|f| {
+            let job = ScanJob {
+                path: f.path.clone(),
+            };
+            let handle = pool.submit(SCAN, job).map_err(|e: SubmitError<ScanJob>| {
+                progress.file_done();
+                worker_error(&f.path, e.to_string())
+            })?;
+            // A worker reports nothing until its file is done: count it then.
+            let (p, bytes) = (progress.clone(), f.bytes);
+            handle.add_done_callback(move |_| {
+                p.bytes(bytes);
+                p.file_done();
+            });
+            Ok(handle)
+        })
+        .collect();
+    Ok(handles
+        .into_iter()
+        .zip(files)
+        .map(|(handle, f)| {
+            handle?
+                .result()
+                .unwrap_or_else(|e| Err(worker_error(&f.path, e.to_string())))
         })
         .collect())
 }

@@ -122,6 +122,12 @@ impl ScanError {
     }
 }
 
+/// [`scan_file`] as a process-pool task, registered in the cookbook's worker
+/// registry ([`crate::workers::registry`]).
+#[cfg(unix)]
+pub const SCAN: spindle_std::process::Task<ScanJob, Result<FileScan, ScanError>> =
+    spindle_std::process::Task::new("robots.scan", scan_file);
+
 /// Scans one file: the function a pool runs, one call per file.
 ///
 /// ```

@@ -36,6 +36,7 @@ const RUNNING: usize = 1;
 const COMPLETED: usize = 2;
 const PANICKED: usize = 3;
 const CANCELLED: usize = 4;
+const FAILED: usize = 5;
 const LISTENERS: usize = 0b1000;
 const FIRED: usize = 0b1_0000;
 
@@ -53,6 +54,11 @@ pub enum TaskError {
     /// The value was already taken through this handle (e.g. by an earlier
     /// [`result_timeout`](TaskHandle::result_timeout)).
     Taken,
+    /// The task ran in a worker process (a [`ProcessPool`](crate::process::ProcessPool))
+    /// and failed there without a value: the worker died (how is said), ran past its
+    /// timeout, or could not decode the argument or encode the result.
+    #[cfg(unix)]
+    Worker(crate::process::WorkerError),
 }
 
 impl fmt::Display for TaskError {
@@ -62,6 +68,8 @@ impl fmt::Display for TaskError {
             Self::Cancelled => f.write_str("the task was cancelled before it started"),
             Self::TimedOut => f.write_str("timed out waiting for the task"),
             Self::Taken => f.write_str("the task's result was already taken"),
+            #[cfg(unix)]
+            Self::Worker(e) => write!(f, "the task failed in its worker process: {e}"),
         }
     }
 }
@@ -82,6 +90,9 @@ pub enum TaskState {
     Panicked,
     /// It was cancelled before it started; its handle gives [`TaskError::Cancelled`].
     Cancelled,
+    /// It failed without a value for a reason other than a panic (its worker process
+    /// died or timed out); its handle says why.
+    Failed,
 }
 
 impl TaskState {
@@ -91,18 +102,22 @@ impl TaskState {
             RUNNING => Self::Running,
             COMPLETED => Self::Completed,
             PANICKED => Self::Panicked,
+            FAILED => Self::Failed,
             _ => Self::Cancelled,
         }
     }
 
-    /// Whether the task is finished: completed, panicked or cancelled.
+    /// Whether the task is finished: completed, panicked, failed or cancelled.
     ///
     /// ```
     /// use spindle_std::pool::TaskState;
     /// assert!(TaskState::Cancelled.is_done() && !TaskState::Running.is_done());
     /// ```
     pub fn is_done(self) -> bool {
-        matches!(self, Self::Completed | Self::Panicked | Self::Cancelled)
+        matches!(
+            self,
+            Self::Completed | Self::Panicked | Self::Cancelled | Self::Failed
+        )
     }
 }
 
@@ -562,5 +577,62 @@ impl<R> fmt::Debug for TaskHandle<R> {
         f.debug_struct("TaskHandle")
             .field("state", &self.state())
             .finish_non_exhaustive()
+    }
+}
+
+/// A task whose value is produced elsewhere (in a worker process, later over a
+/// broker): the handle machinery above with an outside completer instead of a closure.
+/// The completer calls [`start`](Self::start) when it takes the task on, then
+/// [`finish`](Self::finish) exactly once.
+pub(crate) struct Remote<R> {
+    header: Header<R>,
+}
+
+impl<R: Send> Remote<R> {
+    pub(crate) fn new() -> Self {
+        Self {
+            header: Header::new(),
+        }
+    }
+
+    /// Marks the task running: `false` if it was cancelled first (skip it).
+    pub(crate) fn start(&self) -> bool {
+        self.header.transition(PENDING, RUNNING)
+    }
+
+    /// Gives the task its outcome and runs its listeners. A pending task may be
+    /// finished directly (a failure before it started, e.g. at shutdown); a task
+    /// already final is left as it is.
+    pub(crate) fn finish(&self, result: Result<R, TaskError>) {
+        let stage = match &result {
+            Ok(_) => COMPLETED,
+            Err(TaskError::Panicked(_)) => PANICKED,
+            Err(TaskError::Cancelled) => CANCELLED,
+            Err(_) => FAILED,
+        };
+        if !self.header.transition(RUNNING, stage) && !self.header.transition(PENDING, stage) {
+            return;
+        }
+        if stage == CANCELLED {
+            self.header.value.close();
+        } else {
+            // Only the winner of the transition above sends: the slot is empty.
+            let _ = self.header.value.send(result);
+        }
+        self.header.fire(TaskState::from_stage(stage));
+    }
+}
+
+impl<R: Send> TaskCore<R> for Remote<R> {
+    fn header(&self) -> &Header<R> {
+        &self.header
+    }
+
+    fn cancel(&self) -> bool {
+        self.header.cancel_with(|| ())
+    }
+
+    fn run_here(&self) -> bool {
+        false
     }
 }

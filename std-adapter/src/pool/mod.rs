@@ -43,6 +43,9 @@ mod scope;
 
 pub use completed::{as_completed, wait, AsCompleted, ReturnWhen, Waited};
 pub use handle::{TaskError, TaskHandle, TaskState};
+// The process pool (crate::process) completes handles from its worker processes.
+#[cfg(unix)]
+pub(crate) use handle::{panic_message, Remote};
 pub use map::Map;
 pub use pool::{BuildError, Builder, FullPolicy, SubmitError, ThreadPool};
 pub use scope::Scope;
