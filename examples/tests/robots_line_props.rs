@@ -128,3 +128,31 @@ proptest! {
         prop_assert_eq!(whole.counts.not_utf8, not_utf8 as u64);
     }
 }
+
+/// The fuzzer's saved inputs (`fuzz/regressions/log_line/`): every line judged as
+/// the definition says, every line counted once by the scan.
+#[test]
+fn fuzz_regressions_replay() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/regressions/log_line");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).expect("the regression corpus exists") {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|f| f == "README.md") {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        let mut lines = 0;
+        for line in data.split(|&b| b == b'\n') {
+            assert_eq!(parse_line(line), reference(line), "{}", path.display());
+            lines += 1;
+        }
+        if data.is_empty() || data.ends_with(b"\n") {
+            lines -= 1;
+        }
+        let mut tally = Tally::default();
+        scan_text(&data[..], &mut tally).unwrap();
+        assert_eq!(tally.counts.lines, lines, "{}", path.display());
+        n += 1;
+    }
+    assert!(n > 0, "the corpus holds at least its seed inputs");
+}
