@@ -3,23 +3,14 @@
 use std::io::{self, Read};
 
 use proptest::prelude::*;
-use spindle_cookbook::robots::line::{parse_line, Line};
+use spindle_cookbook::robots::line::{parse_line, parse_line_by_split, Line};
 use spindle_cookbook::robots::scan::{scan_text, Tally};
 
 /// Python's `bytes.split()` separators.
 const SPACES: &[u8] = b" \t\n\r\x0b\x0c";
 
-/// The definition: split on runs of whitespace, index 6.
 fn reference(line: &[u8]) -> Line<'_> {
-    let fields: Vec<&[u8]> = line
-        .split(|b| SPACES.contains(b))
-        .filter(|f| !f.is_empty())
-        .collect();
-    match fields.get(6) {
-        None => Line::Short,
-        Some(&p) if p == b"/robots.txt" => Line::Robots { host: fields[0] },
-        Some(_) => Line::Other,
-    }
+    parse_line_by_split(line)
 }
 
 /// Bytes a log line is made of, weighted towards separators and the path.

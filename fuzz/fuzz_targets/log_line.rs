@@ -1,26 +1,13 @@
 //! The robots job's log-line parser (spindle_cookbook::robots, recipe 12.8) on
-//! arbitrary bytes: every line is judged as the definition says (split on ASCII
-//! whitespace, field 6 is `/robots.txt`), and the buffered scan of the whole input
+//! arbitrary bytes: every line is judged as the definition says
+//! (`parse_line_by_split`: split on ASCII whitespace, field 6 is `/robots.txt`), and the buffered scan of the whole input
 //! counts each line once, never panicking. `examples/tests/robots_line_props.rs`
 //! replays `fuzz/regressions/log_line/`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spindle_cookbook::robots::line::{parse_line, Line};
+use spindle_cookbook::robots::line::{parse_line, parse_line_by_split as reference, Line};
 use spindle_cookbook::robots::scan::{scan_text, Tally};
-
-/// The definition, the slow way (Python's `bytes.split()`, then index 6).
-fn reference(line: &[u8]) -> Line<'_> {
-    let fields: Vec<&[u8]> = line
-        .split(|b| b" \t\n\r\x0b\x0c".contains(b))
-        .filter(|f| !f.is_empty())
-        .collect();
-    match fields.get(6) {
-        None => Line::Short,
-        Some(&p) if p == b"/robots.txt" => Line::Robots { host: fields[0] },
-        Some(_) => Line::Other,
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let mut lines = 0u64;
