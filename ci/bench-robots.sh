@@ -76,12 +76,17 @@ hyperfine --runs "$runs" --warmup 1 --export-json "$json" --style basic \
 
 python3 - "$json" <<'PY'
 import json, statistics, sys
-rows = {r["command"]: r["times"] for r in json.load(open(sys.argv[1]))["results"]}
+results = json.load(open(sys.argv[1]))["results"]
+rows = {r["command"]: r["times"] for r in results}
+cpu = {r["command"]: r["user"] + r["system"] for r in results}
 best = {k: min(v) for k, v in rows.items()}
 print()
-print(f"{'command':<20} {'best s':>8} {'median s':>9}")
+# CPU s: mean user + system time of the command and its children; on a machine
+# shared with other work, a wall-time ratio near 1 with CPU near the sequential
+# run's means the second core was busy elsewhere.
+print(f"{'command':<20} {'best s':>8} {'median s':>9} {'CPU s':>7}")
 for k, v in rows.items():
-    print(f"{k:<20} {min(v):8.3f} {statistics.median(v):9.3f}")
+    print(f"{k:<20} {min(v):8.3f} {statistics.median(v):9.3f} {cpu[k]:7.3f}")
 p = best["spindle-process"]
 print()
 for other, target in [("spindle-sequential", 1.8), ("zcat-awk-sort", 2.0), ("python-pool", 3.0),
