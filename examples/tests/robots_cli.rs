@@ -193,3 +193,18 @@ fn usage_errors_exit_2_without_a_backtrace() {
         assert!(text(&out.stderr).starts_with("error:"), "{args:?}");
     }
 }
+
+#[test]
+fn the_12_8_tour_section_runs_the_job_in_every_mode() {
+    let out = spindle(&["run", "12.8"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    for mode in MODES {
+        let line = said
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("--mode {mode} ")))
+            .unwrap_or_else(|| panic!("no {mode} line:\n{said}"));
+        assert!(line.contains("hosts from 100000 lines"), "{line}");
+    }
+    assert!(said.contains("same hosts in every mode"), "{said}");
+}

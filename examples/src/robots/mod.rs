@@ -12,7 +12,8 @@
 //! - [`run`]: the files of a directory, scanned in one of the [`Mode`]s;
 //! - [`report`]: the merge, the output and the summary;
 //! - [`generate`]: sample logs, so nothing needs downloading;
-//! - [`progress`]: the bar on stderr.
+//! - [`progress`]: the bar on stderr;
+//! - `demo`: the job's part of the 12.8 tour section (Unix).
 //!
 //! ```
 //! use spindle_cookbook::robots::{self, generate::GenerateOptions, Mode};
@@ -26,6 +27,8 @@
 //! ```
 
 pub mod cli;
+#[cfg(unix)]
+pub mod demo;
 pub mod generate;
 pub mod gzip;
 pub mod line;

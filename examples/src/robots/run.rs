@@ -33,7 +33,7 @@ pub enum Mode {
 
 impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Mode::Sequential => "sequential",
             Mode::Thread => "thread",
             #[cfg(unix)]
