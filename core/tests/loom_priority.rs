@@ -62,7 +62,7 @@ fn send_then_close_vs_draining_receiver() {
         loop {
             match block_on(q.recv()) {
                 Ok((_, v)) => got.push(v),
-                Err(RecvError::Closed) => break,
+                Err(RecvError) => break,
                 Err(e) => panic!("{e:?}"),
             }
         }

@@ -25,7 +25,10 @@ use spindle_core::queue as core_queue;
 use spindle_core::raw::ParkingRawMutex;
 
 pub use spindle_core::queue::spsc;
-pub use spindle_core::queue::{RecvError, SendError, TaskDoneError};
+pub use spindle_core::queue::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TaskDoneError, TryRecvError,
+    TrySendError,
+};
 
 /// [`spindle_core::queue::Queue`] for OS threads: bounded MPMC, Python's
 /// `queue.Queue(maxsize=N)`.

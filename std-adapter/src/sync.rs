@@ -10,8 +10,8 @@ use spindle_core::sync as core_sync;
 pub use spindle_core::raw::ParkingRawMutex as RawMutex;
 pub use spindle_core::sync::ordered;
 pub use spindle_core::sync::{
-    RecvError, ReleaseError, SendError, TryAcquireError, TryLockError, WaitGroupError,
-    WaitTimeoutError,
+    RecvError, RecvTimeoutError, ReleaseError, TryAcquireError, TryLockError, TryRecvError,
+    TrySendError, WaitGroupOverflow, WaitGroupUnderflow, WaitTimeoutError,
 };
 
 /// [`spindle_core::sync::Mutex`] for OS threads.

@@ -34,7 +34,7 @@ fn panic_is_reported_through_join_and_closes_the_mailbox() {
     assert_eq!(err.message, "unlucky 13");
     assert_eq!(err.restarts, 0);
     assert!(err.to_string().contains("unlucky 13"));
-    assert_eq!(inbox.addr().send_blocking(2), Err(SendError::Closed(2)));
+    assert_eq!(inbox.addr().send_blocking(2), Err(SendError(2)));
 }
 
 #[test]

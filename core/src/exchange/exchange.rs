@@ -30,7 +30,8 @@ use core::task::Poll;
 use mutex::BlockingMutex;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
-use super::policy::{ExchangeFull, Overflow, PublishError, Refused, Report, Stats};
+use super::error::{ExchangeFull, PublishError, Refused};
+use super::policy::{Overflow, Report, Stats};
 use super::subscriber::Subscriber;
 use crate::loom::{AtomicUsize, Ordering};
 use crate::sync::Mutex;

@@ -34,7 +34,9 @@ use core::task::Poll;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 use super::error::TaskDoneError;
-use crate::error::{RecvError, SendError};
+use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
+#[cfg(feature = "std")]
+use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::wait::backoff::spin_for;
 use crate::wait::WaitList;
@@ -101,10 +103,10 @@ pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
 /// | Python (`queue.Queue(maxsize=N)`) | spindle |
 /// |---|---|
 /// | `q.put(x)` | [`send_blocking`](QueueRef::send_blocking) / [`send`](QueueRef::send)`.await` |
-/// | `q.put(x, block=False)` / `put_nowait` | [`try_send`](QueueRef::try_send) → `Err(SendError::Full(x))` |
+/// | `q.put(x, block=False)` / `put_nowait` | [`try_send`](QueueRef::try_send) → `Err(TrySendError::Full(x))` |
 /// | `q.put(x, timeout=t)` | [`send_timeout`](QueueRef::send_timeout) |
 /// | `q.get()` | [`recv_blocking`](QueueRef::recv_blocking) / [`recv`](QueueRef::recv)`.await` |
-/// | `q.get(block=False)` / `get_nowait` | [`try_recv`](QueueRef::try_recv) → `Err(RecvError::Empty)` |
+/// | `q.get(block=False)` / `get_nowait` | [`try_recv`](QueueRef::try_recv) → `Err(TryRecvError::Empty)` |
 /// | `q.get(timeout=t)` | [`recv_timeout`](QueueRef::recv_timeout) |
 /// | putting a sentinel `_sentinel` | [`close`](QueueRef::close) |
 /// | `q.task_done()` / `q.join()` | [`task_done`](QueueRef::task_done) / [`join_blocking`](QueueRef::join_blocking), [`join`](QueueRef::join)`.await` |
@@ -255,9 +257,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     }
 
     /// Sends `value` if there is room now, without waiting (Python's `put_nowait`).
-    /// On failure the value comes back: [`SendError::Full`] or [`SendError::Closed`].
+    /// On failure the value comes back: [`TrySendError::Full`] or [`TrySendError::Closed`].
     #[inline]
-    pub fn try_send(&self, value: T) -> Result<(), SendError<T>> {
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         // The common case, small enough to inline: the slot at `tail` is free and the
         // claim succeeds at the first attempt. Everything else is out of line.
         let tail = self.tail.load(Ordering::Relaxed);
@@ -289,12 +291,12 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
 
     #[cold]
     #[inline(never)]
-    fn try_send_slow(&self, value: T) -> Result<(), SendError<T>> {
+    fn try_send_slow(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut round = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.mark_bit != 0 {
-                return Err(SendError::Closed(value));
+                return Err(TrySendError::Closed(value));
             }
             let index = tail & (self.mark_bit - 1);
             let stamp = self.stamp(index);
@@ -318,7 +320,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                 crate::loom::fence_seq_cst();
                 let head = self.head.load(Ordering::Relaxed);
                 if head.wrapping_add(self.one_lap) == tail {
-                    return Err(SendError::Full(value));
+                    return Err(TrySendError::Full(value));
                 }
                 crate::wait::backoff::back_off(round);
                 round = round.saturating_add(1);
@@ -332,10 +334,10 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     }
 
     /// Receives the oldest item if there is one now, without waiting (Python's
-    /// `get_nowait`): [`RecvError::Empty`], or [`RecvError::Closed`] once the queue
+    /// `get_nowait`): [`TryRecvError::Empty`], or [`TryRecvError::Closed`] once the queue
     /// is closed and drained.
     #[inline]
-    pub fn try_recv(&self) -> Result<T, RecvError> {
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let head = self.head.load(Ordering::Relaxed);
         let index = head & (self.mark_bit - 1);
         if self.stamp(index) == head + 1
@@ -365,7 +367,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
 
     #[cold]
     #[inline(never)]
-    fn try_recv_slow(&self) -> Result<T, RecvError> {
+    fn try_recv_slow(&self) -> Result<T, TryRecvError> {
         let mut round = 0;
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -389,9 +391,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                 let tail = self.tail.load(Ordering::Relaxed);
                 if tail & !self.mark_bit == head {
                     return Err(if tail & self.mark_bit != 0 {
-                        RecvError::Closed
+                        TryRecvError::Closed
                     } else {
-                        RecvError::Empty
+                        TryRecvError::Empty
                     });
                 }
                 crate::wait::backoff::back_off(round);
@@ -462,9 +464,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
             };
             match self.try_send(value) {
                 Ok(()) => return Poll::Ready(Ok(())),
-                Err(SendError::Full(v)) => *slot = Some(v),
-                Err(e) => {
-                    *slot = Some(e.into_inner());
+                Err(TrySendError::Full(v)) => *slot = Some(v),
+                Err(TrySendError::Closed(v)) => {
+                    *slot = Some(v);
                     return Poll::Ready(Err(()));
                 }
             }
@@ -484,14 +486,15 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     /// value; use [`send_timeout`](Self::send_timeout) to get it back on timeout.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
         let value = match self.try_send(value) {
-            Err(SendError::Full(v)) => v,
-            done => return done,
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(v)) => v,
+            Err(TrySendError::Closed(v)) => return Err(SendError(v)),
         };
         let mut slot = Some(value);
         match self.send_from(&mut slot).await {
             Ok(()) => Ok(()),
             Err(()) => match slot.take() {
-                Some(v) => Err(SendError::Closed(v)),
+                Some(v) => Err(SendError(v)),
                 None => Ok(()),
             },
         }
@@ -505,11 +508,11 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
             let v = slot.take()?;
             match self.try_send(v) {
                 Ok(()) => Some(Ok(())),
-                Err(SendError::Full(v)) => {
+                Err(TrySendError::Full(v)) => {
                     slot = Some(v);
                     None
                 }
-                Err(e) => Some(Err(e)),
+                Err(TrySendError::Closed(v)) => Some(Err(SendError(v))),
             }
         });
         if let Some(done) = sent {
@@ -518,37 +521,38 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
         match crate::wait::block_on(self.send_from(&mut slot)) {
             Ok(()) => Ok(()),
             Err(()) => match slot.take() {
-                Some(v) => Err(SendError::Closed(v)),
+                Some(v) => Err(SendError(v)),
                 None => Ok(()),
             },
         }
     }
 
     /// Sends `value`, waiting at most `timeout` for room (Python's
-    /// `put(x, timeout=t)`). The value comes back with [`SendError::TimedOut`] or
-    /// [`SendError::Closed`].
+    /// `put(x, timeout=t)`). The value comes back with [`SendTimeoutError::TimedOut`]
+    /// or [`SendTimeoutError::Closed`].
     #[cfg(feature = "std")]
     pub fn send_timeout(
         &self,
         value: T,
         timeout: core::time::Duration,
-    ) -> Result<(), SendError<T>> {
+    ) -> Result<(), SendTimeoutError<T>> {
         let mut slot = Some(value);
         let outcome = crate::wait::block_on_timeout(self.send_from(&mut slot), timeout);
         match (outcome, slot.take()) {
             (_, None) => Ok(()),
-            (Some(_), Some(v)) => Err(SendError::Closed(v)),
-            (None, Some(v)) => Err(SendError::TimedOut(v)),
+            (Some(_), Some(v)) => Err(SendTimeoutError::Closed(v)),
+            (None, Some(v)) => Err(SendTimeoutError::TimedOut(v)),
         }
     }
 
     /// Receives the oldest item, waiting asynchronously while the queue is empty.
     /// After [`close`](Self::close), drains what was sent, then gives
-    /// [`RecvError::Closed`].
+    /// [`RecvError`].
     pub async fn recv(&self) -> Result<T, RecvError> {
         match self.try_recv() {
-            Err(RecvError::Empty) => {}
-            done => return done,
+            Ok(v) => return Ok(v),
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Closed) => return Err(RecvError),
         }
         let mut waiter = pin!(self.receivers.waiter());
         poll_fn(|cx| loop {
@@ -560,8 +564,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                 return Poll::Pending;
             }
             match self.try_recv() {
-                Err(RecvError::Empty) => {}
-                done => return Poll::Ready(done),
+                Ok(v) => return Poll::Ready(Ok(v)),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Closed) => return Poll::Ready(Err(RecvError)),
             }
         })
         .await
@@ -570,8 +575,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     /// Receives the oldest item, blocking while the queue is empty (Python's `get`).
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
         let got = spin_for(|| match self.try_recv() {
-            Err(RecvError::Empty) => None,
-            done => Some(done),
+            Ok(v) => Some(Ok(v)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Closed) => Some(Err(RecvError)),
         });
         match got {
             Some(done) => done,
@@ -580,15 +586,20 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     }
 
     /// Receives the oldest item, waiting at most `timeout` (Python's
-    /// `get(timeout=t)`): [`RecvError::TimedOut`] if none came.
+    /// `get(timeout=t)`): [`RecvTimeoutError::TimedOut`] if none came,
+    /// [`RecvTimeoutError::Closed`] once closed and drained.
     #[cfg(feature = "std")]
-    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvError> {
-        crate::wait::block_on_timeout(self.recv(), timeout).unwrap_or(Err(RecvError::TimedOut))
+    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvTimeoutError> {
+        match crate::wait::block_on_timeout(self.recv(), timeout) {
+            Some(got) => got.map_err(RecvTimeoutError::from),
+            None => Err(RecvTimeoutError::TimedOut),
+        }
     }
 
     /// Closes the queue: later sends get their value back with
-    /// [`SendError::Closed`]; receivers first drain every item already sent, then
-    /// get [`RecvError::Closed`]; every waiting sender and receiver wakes. Returns
+    /// `Closed` ([`TrySendError::Closed`], [`SendError`]); receivers first drain
+    /// every item already sent, then get `Closed` ([`TryRecvError::Closed`],
+    /// [`RecvError`]); every waiting sender and receiver wakes. Returns
     /// `false` if it was already closed.
     pub fn close(&self) -> bool {
         let prev = self.tail.fetch_or(self.mark_bit, Ordering::AcqRel);

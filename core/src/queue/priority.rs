@@ -32,7 +32,9 @@ use heapless::binary_heap::{BinaryHeap, Max};
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 use super::error::TaskDoneError;
-use crate::error::{RecvError, SendError};
+use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
+#[cfg(feature = "std")]
+use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::wait::backoff::spin_for;
 use crate::wait::WaitList;
@@ -97,10 +99,10 @@ struct Inner<P, T, const N: usize> {
 /// | Python (the book's `PriorityQueue`, `queue.PriorityQueue(maxsize=N)`) | spindle |
 /// |---|---|
 /// | `q.put(item, priority)` | [`send_blocking(priority, item)`](Self::send_blocking) / [`send`](Self::send)`.await` |
-/// | `q.put_nowait(...)` | [`try_send`](Self::try_send) → `Err(SendError::Full((priority, item)))` |
+/// | `q.put_nowait(...)` | [`try_send`](Self::try_send) → `Err(TrySendError::Full((priority, item)))` |
 /// | `q.put(..., timeout=t)` | [`send_timeout`](Self::send_timeout) |
 /// | `q.get()` | [`recv_blocking`](Self::recv_blocking) / [`recv`](Self::recv)`.await` → `(priority, item)` |
-/// | `q.get_nowait()` | [`try_recv`](Self::try_recv) → `Err(RecvError::Empty)` |
+/// | `q.get_nowait()` | [`try_recv`](Self::try_recv) → `Err(TryRecvError::Empty)` |
 /// | `q.get(timeout=t)` | [`recv_timeout`](Self::recv_timeout) |
 /// | putting a sentinel | [`close`](Self::close) |
 /// | `q.task_done()` / `q.join()` | [`task_done`](Self::task_done) / [`join_blocking`](Self::join_blocking), [`join`](Self::join)`.await` |
@@ -282,20 +284,21 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
         usize::try_from(n).unwrap_or(usize::MAX)
     }
 
-    /// Closes the queue: later sends get their value back with
-    /// [`SendError::Closed`]; receivers first drain every item already sent (still
-    /// highest priority first), then get [`RecvError::Closed`]; every waiting sender
+    /// Closes the queue: later sends get their value back with `Closed`
+    /// ([`TrySendError::Closed`], [`SendError`]); receivers first drain every item
+    /// already sent (still highest priority first), then get `Closed`
+    /// ([`TryRecvError::Closed`], [`RecvError`]); every waiting sender
     /// and receiver wakes. Returns `false` if it was already closed.
     ///
     /// ```
-    /// # use spindle_core::queue::{PriorityQueue, RecvError, SendError};
+    /// # use spindle_core::queue::{PriorityQueue, TryRecvError, TrySendError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: PriorityQueue<SpinRawMutex, u8, char, 2> = PriorityQueue::new();
     /// q.try_send(1, 'a').unwrap();
     /// assert!(q.close());
-    /// assert_eq!(q.try_send(2, 'b'), Err(SendError::Closed((2, 'b'))));
+    /// assert_eq!(q.try_send(2, 'b'), Err(TrySendError::Closed((2, 'b'))));
     /// assert_eq!(q.try_recv(), Ok((1, 'a')));
-    /// assert_eq!(q.try_recv(), Err(RecvError::Closed));
+    /// assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
     /// ```
     pub fn close(&self) -> bool {
         let was_open = self.with_inner(|i| !core::mem::replace(&mut i.closed, true));
@@ -443,20 +446,20 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
 
 impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// Sends `item` with `priority` if there is room now, without waiting (Python's
-    /// `put_nowait`). On failure the pair comes back: [`SendError::Full`] or
-    /// [`SendError::Closed`].
+    /// `put_nowait`). On failure the pair comes back: [`TrySendError::Full`] or
+    /// [`TrySendError::Closed`].
     ///
     /// ```
-    /// # use spindle_core::queue::{PriorityQueue, SendError};
+    /// # use spindle_core::queue::{PriorityQueue, TrySendError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: PriorityQueue<SpinRawMutex, u8, char, 1> = PriorityQueue::new();
     /// q.try_send(3, 'a').unwrap();
-    /// assert_eq!(q.try_send(9, 'b'), Err(SendError::Full((9, 'b'))));
+    /// assert_eq!(q.try_send(9, 'b'), Err(TrySendError::Full((9, 'b'))));
     /// ```
-    pub fn try_send(&self, priority: P, item: T) -> Result<(), SendError<(P, T)>> {
+    pub fn try_send(&self, priority: P, item: T) -> Result<(), TrySendError<(P, T)>> {
         let wake = self.with_inner(|i| {
             if i.closed {
-                return Err(SendError::Closed((priority, item)));
+                return Err(TrySendError::Closed((priority, item)));
             }
             let entry = Entry {
                 priority,
@@ -464,7 +467,7 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
                 item,
             };
             if let Err(e) = i.heap.push(entry) {
-                return Err(SendError::Full((e.priority, e.item)));
+                return Err(TrySendError::Full((e.priority, e.item)));
             }
             i.seq = i.seq.wrapping_add(1);
             i.unfinished = i.unfinished.wrapping_add(1);
@@ -477,14 +480,14 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     }
 
     /// Receives the highest-priority item (the oldest among equals) if there is one
-    /// now, without waiting (Python's `get_nowait`): [`RecvError::Empty`], or
-    /// [`RecvError::Closed`] once the queue is closed and drained.
+    /// now, without waiting (Python's `get_nowait`): [`TryRecvError::Empty`], or
+    /// [`TryRecvError::Closed`] once the queue is closed and drained.
     ///
     /// ```
-    /// # use spindle_core::queue::{PriorityQueue, RecvError};
+    /// # use spindle_core::queue::{PriorityQueue, TryRecvError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: PriorityQueue<SpinRawMutex, u8, char, 4> = PriorityQueue::new();
-    /// assert_eq!(q.try_recv(), Err(RecvError::Empty));
+    /// assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
     /// q.try_send(1, 'a').unwrap();
     /// q.try_send(2, 'b').unwrap();
     /// q.try_send(2, 'c').unwrap();
@@ -492,15 +495,15 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// assert_eq!(q.try_recv(), Ok((2, 'c')));
     /// assert_eq!(q.try_recv(), Ok((1, 'a')));
     /// ```
-    pub fn try_recv(&self) -> Result<(P, T), RecvError> {
+    pub fn try_recv(&self) -> Result<(P, T), TryRecvError> {
         let (got, wake) = self.with_inner(|i| match i.heap.pop() {
             Some(e) => {
                 i.taken = i.taken.wrapping_add(1);
                 let wake = self.state.load(Ordering::Relaxed) & SEND_WAITERS != 0;
                 (Ok((e.priority, e.item)), wake)
             }
-            None if i.closed => (Err(RecvError::Closed), false),
-            None => (Err(RecvError::Empty), false),
+            None if i.closed => (Err(TryRecvError::Closed), false),
+            None => (Err(TryRecvError::Empty), false),
         });
         if wake {
             self.wake_one_sender();
@@ -518,9 +521,9 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
             };
             match self.try_send(p, v) {
                 Ok(()) => return Poll::Ready(Ok(())),
-                Err(SendError::Full(pv)) => *slot = Some(pv),
-                Err(e) => {
-                    *slot = Some(e.into_inner());
+                Err(TrySendError::Full(pv)) => *slot = Some(pv),
+                Err(TrySendError::Closed(pv)) => {
+                    *slot = Some(pv);
                     return Poll::Ready(Err(()));
                 }
             }
@@ -553,7 +556,7 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
         match self.send_from(&mut slot).await {
             Ok(()) => Ok(()),
             Err(()) => match slot.take() {
-                Some(pv) => Err(SendError::Closed(pv)),
+                Some(pv) => Err(SendError(pv)),
                 None => Ok(()),
             },
         }
@@ -578,11 +581,11 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
             let (p, v) = slot.take()?;
             match self.try_send(p, v) {
                 Ok(()) => Some(Ok(())),
-                Err(SendError::Full(pv)) => {
+                Err(TrySendError::Full(pv)) => {
                     slot = Some(pv);
                     None
                 }
-                Err(e) => Some(Err(e)),
+                Err(TrySendError::Closed(pv)) => Some(Err(SendError(pv))),
             }
         });
         if let Some(done) = sent {
@@ -591,25 +594,25 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
         match crate::wait::block_on(self.send_from(&mut slot)) {
             Ok(()) => Ok(()),
             Err(()) => match slot.take() {
-                Some(pv) => Err(SendError::Closed(pv)),
+                Some(pv) => Err(SendError(pv)),
                 None => Ok(()),
             },
         }
     }
 
     /// Sends `item` with `priority`, waiting at most `timeout` for room (Python's
-    /// `put(x, timeout=t)`). The pair comes back with [`SendError::TimedOut`] or
-    /// [`SendError::Closed`].
+    /// `put(x, timeout=t)`). The pair comes back with [`SendTimeoutError::TimedOut`]
+    /// or [`SendTimeoutError::Closed`].
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use spindle_core::queue::{PriorityQueue, SendError};
+    /// # use spindle_core::queue::{PriorityQueue, SendTimeoutError};
     /// # use spindle_core::raw::ParkingRawMutex;
     /// let q: PriorityQueue<ParkingRawMutex, u8, char, 1> = PriorityQueue::new();
     /// q.try_send(1, 'a').unwrap();
     /// assert_eq!(
     ///     q.send_timeout(2, 'b', Duration::from_millis(1)),
-    ///     Err(SendError::TimedOut((2, 'b')))
+    ///     Err(SendTimeoutError::TimedOut((2, 'b')))
     /// );
     /// ```
     #[cfg(feature = "std")]
@@ -618,19 +621,19 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
         priority: P,
         item: T,
         timeout: core::time::Duration,
-    ) -> Result<(), SendError<(P, T)>> {
+    ) -> Result<(), SendTimeoutError<(P, T)>> {
         let mut slot = Some((priority, item));
         let outcome = crate::wait::block_on_timeout(self.send_from(&mut slot), timeout);
         match (outcome, slot.take()) {
             (_, None) => Ok(()),
-            (Some(_), Some(pv)) => Err(SendError::Closed(pv)),
-            (None, Some(pv)) => Err(SendError::TimedOut(pv)),
+            (Some(_), Some(pv)) => Err(SendTimeoutError::Closed(pv)),
+            (None, Some(pv)) => Err(SendTimeoutError::TimedOut(pv)),
         }
     }
 
     /// Receives the highest-priority item, waiting asynchronously while the queue is
     /// empty. After [`close`](Self::close), drains what was sent, then gives
-    /// [`RecvError::Closed`].
+    /// [`RecvError`].
     ///
     /// ```
     /// # use spindle_core::queue::PriorityQueue;
@@ -642,8 +645,9 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// ```
     pub async fn recv(&self) -> Result<(P, T), RecvError> {
         match self.try_recv() {
-            Err(RecvError::Empty) => {}
-            done => return done,
+            Ok(v) => return Ok(v),
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Closed) => return Err(RecvError),
         }
         let mut waiter = pin!(self.receivers.waiter());
         poll_fn(|cx| loop {
@@ -655,8 +659,9 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
                 return Poll::Pending;
             }
             match self.try_recv() {
-                Err(RecvError::Empty) => {}
-                done => return Poll::Ready(done),
+                Ok(v) => return Poll::Ready(Ok(v)),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Closed) => return Poll::Ready(Err(RecvError)),
             }
         })
         .await
@@ -676,8 +681,9 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// ```
     pub fn recv_blocking(&self) -> Result<(P, T), RecvError> {
         let got = spin_for(|| match self.try_recv() {
-            Err(RecvError::Empty) => None,
-            done => Some(done),
+            Ok(v) => Some(Ok(v)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Closed) => Some(Err(RecvError)),
         });
         match got {
             Some(done) => done,
@@ -686,18 +692,22 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     }
 
     /// Receives the highest-priority item, waiting at most `timeout` (Python's
-    /// `get(timeout=t)`): [`RecvError::TimedOut`] if none came.
+    /// `get(timeout=t)`): [`RecvTimeoutError::TimedOut`] if none came,
+    /// [`RecvTimeoutError::Closed`] once closed and drained.
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use spindle_core::queue::{PriorityQueue, RecvError};
+    /// # use spindle_core::queue::{PriorityQueue, RecvTimeoutError};
     /// # use spindle_core::raw::ParkingRawMutex;
     /// let q: PriorityQueue<ParkingRawMutex, u8, char, 2> = PriorityQueue::new();
-    /// assert_eq!(q.recv_timeout(Duration::from_millis(1)), Err(RecvError::TimedOut));
+    /// assert_eq!(q.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::TimedOut));
     /// ```
     #[cfg(feature = "std")]
-    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<(P, T), RecvError> {
-        crate::wait::block_on_timeout(self.recv(), timeout).unwrap_or(Err(RecvError::TimedOut))
+    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<(P, T), RecvTimeoutError> {
+        match crate::wait::block_on_timeout(self.recv(), timeout) {
+            Some(got) => got.map_err(RecvTimeoutError::from),
+            None => Err(RecvTimeoutError::TimedOut),
+        }
     }
 }
 

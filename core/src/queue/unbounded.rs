@@ -22,7 +22,9 @@ use core::task::Poll;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 use super::error::TaskDoneError;
-use crate::error::{RecvError, SendError};
+#[cfg(feature = "std")]
+use crate::error::RecvTimeoutError;
+use crate::error::{RecvError, TryRecvError, TrySendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::wait::backoff::spin_for;
 use crate::wait::WaitList;
@@ -49,7 +51,7 @@ struct Inner<T> {
 /// |---|---|
 /// | `q.put(x)`, `q.put_nowait(x)` | [`send`](Self::send) (never waits) / [`try_send`](Self::try_send) |
 /// | `q.get()` | [`recv_blocking`](Self::recv_blocking) / [`recv`](Self::recv)`.await` |
-/// | `q.get_nowait()` | [`try_recv`](Self::try_recv) → `Err(RecvError::Empty)` |
+/// | `q.get_nowait()` | [`try_recv`](Self::try_recv) → `Err(TryRecvError::Empty)` |
 /// | `q.get(timeout=t)` | [`recv_timeout`](Self::recv_timeout) |
 /// | putting a sentinel | [`close`](Self::close) |
 /// | `q.task_done()` / `q.join()` | [`task_done`](Self::task_done) / [`join_blocking`](Self::join_blocking), [`join`](Self::join)`.await` |
@@ -140,26 +142,27 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     }
 
     /// Sends `value` (Python's `put`): never waits. The value comes back with
-    /// [`SendError::Closed`] if the queue is closed, or with [`SendError::Full`] in
-    /// the one case an unbounded queue can be full: the allocator refused to grow it.
+    /// [`TrySendError::Closed`] if the queue is closed, or with [`TrySendError::Full`]
+    /// in the one case an unbounded queue can be full: the allocator refused to grow
+    /// it. (Since it never waits, its error is the `try_send` one.)
     ///
     /// ```
-    /// # use spindle_core::queue::{UnboundedQueue, SendError};
+    /// # use spindle_core::queue::{UnboundedQueue, TrySendError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: UnboundedQueue<SpinRawMutex, u32> = UnboundedQueue::new();
     /// for n in 0..1000 {
     ///     q.send(n).unwrap();
     /// }
     /// q.close();
-    /// assert_eq!(q.send(1000), Err(SendError::Closed(1000)));
+    /// assert_eq!(q.send(1000), Err(TrySendError::Closed(1000)));
     /// ```
-    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+    pub fn send(&self, value: T) -> Result<(), TrySendError<T>> {
         let wake = self.with_inner(|i| {
             if i.closed {
-                return Err(SendError::Closed(value));
+                return Err(TrySendError::Closed(value));
             }
             if i.items.try_reserve(1).is_err() {
-                return Err(SendError::Full(value));
+                return Err(TrySendError::Full(value));
             }
             i.items.push_back(value);
             i.unfinished = i.unfinished.wrapping_add(1);
@@ -184,32 +187,32 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// assert_eq!(q.try_recv(), Ok(1));
     /// ```
     #[inline]
-    pub fn try_send(&self, value: T) -> Result<(), SendError<T>> {
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.send(value)
     }
 
     /// Receives the oldest item if there is one now, without waiting (Python's
-    /// `get_nowait`): [`RecvError::Empty`], or [`RecvError::Closed`] once the queue
-    /// is closed and drained.
+    /// `get_nowait`): [`TryRecvError::Empty`], or [`TryRecvError::Closed`] once the
+    /// queue is closed and drained.
     ///
     /// ```
-    /// # use spindle_core::queue::{UnboundedQueue, RecvError};
+    /// # use spindle_core::queue::{UnboundedQueue, TryRecvError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: UnboundedQueue<SpinRawMutex, u32> = UnboundedQueue::new();
-    /// assert_eq!(q.try_recv(), Err(RecvError::Empty));
+    /// assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
     /// q.send(7).unwrap();
     /// q.close();
     /// assert_eq!(q.try_recv(), Ok(7));
-    /// assert_eq!(q.try_recv(), Err(RecvError::Closed));
+    /// assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
     /// ```
-    pub fn try_recv(&self) -> Result<T, RecvError> {
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
         self.with_inner(|i| match i.items.pop_front() {
             Some(v) => {
                 i.taken = i.taken.wrapping_add(1);
                 Ok(v)
             }
-            None if i.closed => Err(RecvError::Closed),
-            None => Err(RecvError::Empty),
+            None if i.closed => Err(TryRecvError::Closed),
+            None => Err(TryRecvError::Empty),
         })
     }
 
@@ -224,7 +227,7 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
 
     /// Receives the oldest item, waiting asynchronously while the queue is empty.
     /// After [`close`](Self::close), drains what was sent, then gives
-    /// [`RecvError::Closed`].
+    /// [`RecvError`].
     ///
     /// ```
     /// # use spindle_core::queue::UnboundedQueue;
@@ -236,8 +239,9 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// ```
     pub async fn recv(&self) -> Result<T, RecvError> {
         match self.try_recv() {
-            Err(RecvError::Empty) => {}
-            done => return done,
+            Ok(v) => return Ok(v),
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Closed) => return Err(RecvError),
         }
         let mut waiter = pin!(self.receivers.waiter());
         poll_fn(|cx| loop {
@@ -249,8 +253,9 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
                 return Poll::Pending;
             }
             match self.try_recv() {
-                Err(RecvError::Empty) => {}
-                done => return Poll::Ready(done),
+                Ok(v) => return Poll::Ready(Ok(v)),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Closed) => return Poll::Ready(Err(RecvError)),
             }
         })
         .await
@@ -269,8 +274,9 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// ```
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
         let got = spin_for(|| match self.try_recv() {
-            Err(RecvError::Empty) => None,
-            done => Some(done),
+            Ok(v) => Some(Ok(v)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Closed) => Some(Err(RecvError)),
         });
         match got {
             Some(done) => done,
@@ -279,23 +285,28 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     }
 
     /// Receives the oldest item, waiting at most `timeout` (Python's
-    /// `get(timeout=t)`): [`RecvError::TimedOut`] if none came.
+    /// `get(timeout=t)`): [`RecvTimeoutError::TimedOut`] if none came,
+    /// [`RecvTimeoutError::Closed`] once closed and drained.
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use spindle_core::queue::{UnboundedQueue, RecvError};
+    /// # use spindle_core::queue::{UnboundedQueue, RecvTimeoutError};
     /// # use spindle_core::raw::ParkingRawMutex;
     /// let q: UnboundedQueue<ParkingRawMutex, u32> = UnboundedQueue::new();
-    /// assert_eq!(q.recv_timeout(Duration::from_millis(1)), Err(RecvError::TimedOut));
+    /// assert_eq!(q.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::TimedOut));
     /// ```
     #[cfg(feature = "std")]
-    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvError> {
-        crate::wait::block_on_timeout(self.recv(), timeout).unwrap_or(Err(RecvError::TimedOut))
+    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvTimeoutError> {
+        match crate::wait::block_on_timeout(self.recv(), timeout) {
+            Some(got) => got.map_err(RecvTimeoutError::from),
+            None => Err(RecvTimeoutError::TimedOut),
+        }
     }
 
     /// Closes the queue: later sends get their value back with
-    /// [`SendError::Closed`]; receivers first drain every item already sent, then
-    /// get [`RecvError::Closed`]; every waiting receiver wakes. Returns `false` if it
+    /// [`TrySendError::Closed`]; receivers first drain every item already sent, then
+    /// get `Closed` ([`TryRecvError::Closed`], [`RecvError`]); every waiting receiver
+    /// wakes. Returns `false` if it
     /// was already closed.
     ///
     /// ```

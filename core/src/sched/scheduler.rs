@@ -17,7 +17,9 @@ use super::join::JoinHandle;
 use super::run_queue::{Pop, RunQueue};
 use super::table::{Entry, Table};
 use super::task::{DynTask, Task};
-use super::{RunQueueInUse, SpawnError, TaskId};
+#[cfg(feature = "alloc")]
+use super::TaskSlotsFull;
+use super::{RunQueueInUse, TaskId, TaskSpawnError};
 use crate::wait::Relax;
 
 /// The run queue a scheduler uses, and its claim on it.
@@ -56,7 +58,7 @@ impl<const N: usize> Drop for QueueOwner<N> {
 /// - Storage: the scheduler holds pointers to [`Task`]s the caller pinned (or
 ///   cells of a [`TaskPool`](super::TaskPool)), so it needs no heap; with `alloc`,
 ///   [`spawn_boxed`](Self::spawn_boxed) boxes the future instead. A full scheduler
-///   is an error value ([`SpawnError::Full`]), never a panic. Tasks and scheduler
+///   is an error value ([`TaskSpawnError::Full`]), never a panic. Tasks and scheduler
 ///   are linked both ways, so either may be dropped first, and tasks may borrow
 ///   the scheduler (to spawn more tasks).
 /// - Waking is thread- and interrupt-safe: wakers only touch the [`RunQueue`]'s
@@ -154,25 +156,25 @@ impl<const N: usize> Scheduler<N> {
     }
 
     /// Spawns the pinned `task`; it first runs after the tasks already ready.
-    /// Fails with [`SpawnError::Full`] if every slot is taken, or
-    /// [`SpawnError::Busy`] if the task was spawned before; the task comes back
+    /// Fails with [`TaskSpawnError::Full`] if every slot is taken, or
+    /// [`TaskSpawnError::Busy`] if the task was spawned before; the task comes back
     /// either way.
     pub fn spawn<'t, F: Future>(
         &self,
         task: Pin<&'t mut Task<F>>,
-    ) -> Result<JoinHandle<'t, F::Output>, SpawnError<Pin<&'t mut Task<F>>>> {
+    ) -> Result<JoinHandle<'t, F::Output>, TaskSpawnError<Pin<&'t mut Task<F>>>> {
         if !task.is_spawnable() {
-            return Err(SpawnError::Busy(task));
+            return Err(TaskSpawnError::Busy(task));
         }
         match self.free_slot() {
             Some(slot) => Ok(self.spawn_at(slot, task.into_ref())),
-            None => Err(SpawnError::Full(task)),
+            None => Err(TaskSpawnError::Full(task)),
         }
     }
 
     /// Boxes `future` and spawns it, detached: the scheduler owns it and frees it
     /// when it is over (or when the scheduler is dropped). Fails with
-    /// [`SpawnError::Full`] (the future comes back) if every slot is taken.
+    /// [`TaskSlotsFull`] (the future comes back) if every slot is taken.
     ///
     /// The future must be `'static`, since the scheduler may drop it at any time
     /// after the values it could borrow are gone; to borrow, pin a [`Task`] instead.
@@ -195,12 +197,12 @@ impl<const N: usize> Scheduler<N> {
     /// assert_eq!(hits.get(), 3);
     /// ```
     #[cfg(feature = "alloc")]
-    pub fn spawn_boxed<F>(&self, future: F) -> Result<TaskId, SpawnError<F>>
+    pub fn spawn_boxed<F>(&self, future: F) -> Result<TaskId, TaskSlotsFull<F>>
     where
         F: Future<Output = ()> + 'static,
     {
         let Some(slot) = self.free_slot() else {
-            return Err(SpawnError::Full(future));
+            return Err(TaskSlotsFull(future));
         };
         let task: &'static mut Task<F> = Box::leak(Box::new(Task::new(future)));
         let task: NonNull<dyn DynTask> = NonNull::from(task);

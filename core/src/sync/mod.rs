@@ -25,9 +25,12 @@ mod reentrant;
 mod semaphore;
 mod wait_group;
 
-pub use crate::error::{RecvError, SendError};
+pub use crate::error::{RecvError, RecvTimeoutError, TryRecvError, TrySendError};
 pub use condvar::Condvar;
-pub use error::{ReleaseError, TryAcquireError, TryLockError, WaitGroupError, WaitTimeoutError};
+pub use error::{
+    ReleaseError, TryAcquireError, TryLockError, WaitGroupOverflow, WaitGroupUnderflow,
+    WaitTimeoutError,
+};
 pub use event::Event;
 pub use mutex::{Mutex, MutexGuard};
 pub use notify::Notify;

@@ -8,9 +8,9 @@ use core::pin::pin;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
-use super::error::WaitGroupError;
 #[cfg(feature = "std")]
 use super::error::WaitTimeoutError;
+use super::error::{WaitGroupOverflow, WaitGroupUnderflow};
 use crate::loom::{AtomicUsize, Ordering};
 use crate::wait::WaitList;
 
@@ -56,14 +56,15 @@ impl<R: ScopedRawMutex + ConstInit> Default for WaitGroup<R> {
 }
 
 impl<R: ScopedRawMutex> WaitGroup<R> {
-    /// Adds `n` pieces of outstanding work.
-    pub fn add(&self, n: usize) -> Result<(), WaitGroupError> {
+    /// Adds `n` pieces of outstanding work. Fails with [`WaitGroupOverflow`],
+    /// adding nothing, if the count would overflow.
+    pub fn add(&self, n: usize) -> Result<(), WaitGroupOverflow> {
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             let count = (s / ONE)
                 .checked_add(n)
                 .filter(|c| *c <= usize::MAX / ONE)
-                .ok_or(WaitGroupError::Overflow)?;
+                .ok_or(WaitGroupOverflow)?;
             match self.state.compare_exchange_weak(
                 s,
                 (count * ONE) | (s & WAITERS),
@@ -77,12 +78,13 @@ impl<R: ScopedRawMutex> WaitGroup<R> {
     }
 
     /// Marks one piece of work done; the last one wakes the waiters. Calling it more
-    /// times than work was added is an error, and changes nothing.
-    pub fn done(&self) -> Result<(), WaitGroupError> {
+    /// times than work was added is an error ([`WaitGroupUnderflow`]), and changes
+    /// nothing.
+    pub fn done(&self) -> Result<(), WaitGroupUnderflow> {
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             if s < ONE {
-                return Err(WaitGroupError::Underflow);
+                return Err(WaitGroupUnderflow);
             }
             match self
                 .state

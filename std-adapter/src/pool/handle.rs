@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use spindle_core::sync::RecvError;
+use spindle_core::sync::{RecvTimeoutError, TryRecvError};
 
 use crate::sync::{Mutex, Oneshot};
 
@@ -207,12 +207,12 @@ impl<R> Header<R> {
         true
     }
 
-    fn map_recv(&self, r: Result<Result<R, TaskError>, RecvError>) -> Result<R, TaskError> {
-        match r {
-            Ok(v) => v,
-            Err(RecvError::TimedOut) => Err(TaskError::TimedOut),
-            Err(_) if self.state() == TaskState::Cancelled => Err(TaskError::Cancelled),
-            Err(_) => Err(TaskError::Taken),
+    /// Why the value slot is closed: the task was cancelled, or the value was taken.
+    fn no_value(&self) -> TaskError {
+        if self.state() == TaskState::Cancelled {
+            TaskError::Cancelled
+        } else {
+            TaskError::Taken
         }
     }
 }
@@ -379,8 +379,12 @@ impl<R> TaskHandle<R> {
     pub fn result(self) -> Result<R, TaskError> {
         let h = self.header();
         match h.value.try_recv() {
-            Err(RecvError::Empty) => h.map_recv(h.value.recv_blocking()),
-            r => h.map_recv(r),
+            Ok(v) => v,
+            Err(TryRecvError::Empty) => h
+                .value
+                .recv_blocking()
+                .unwrap_or_else(|_| Err(h.no_value())),
+            Err(TryRecvError::Closed) => Err(h.no_value()),
         }
     }
 
@@ -405,7 +409,11 @@ impl<R> TaskHandle<R> {
     /// ```
     pub fn result_timeout(&self, timeout: Duration) -> Result<R, TaskError> {
         let h = self.header();
-        h.map_recv(h.value.recv_timeout(timeout))
+        match h.value.recv_timeout(timeout) {
+            Ok(v) => v,
+            Err(RecvTimeoutError::TimedOut) => Err(TaskError::TimedOut),
+            Err(RecvTimeoutError::Closed) => Err(h.no_value()),
+        }
     }
 
     /// Takes the value if the task has finished, without waiting:
@@ -421,8 +429,9 @@ impl<R> TaskHandle<R> {
     pub fn try_result(&self) -> Result<R, TaskError> {
         let h = self.header();
         match h.value.try_recv() {
-            Err(RecvError::Empty) => Err(TaskError::TimedOut),
-            r => h.map_recv(r),
+            Ok(v) => v,
+            Err(TryRecvError::Empty) => Err(TaskError::TimedOut),
+            Err(TryRecvError::Closed) => Err(h.no_value()),
         }
     }
 
@@ -551,8 +560,9 @@ impl<R> Future for TaskHandle<R> {
             }
         }
         Poll::Ready(match h.value.try_recv() {
-            Err(RecvError::Empty) => Err(TaskError::Taken),
-            r => h.map_recv(r),
+            Ok(v) => v,
+            Err(TryRecvError::Empty) => Err(TaskError::Taken),
+            Err(TryRecvError::Closed) => Err(h.no_value()),
         })
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use spindle_core::queue::UnboundedQueue;
 use spindle_core::raw::ParkingRawMutex;
-use spindle_core::sync::RecvError;
+use spindle_core::sync::TryRecvError;
 
 use super::handle::{Runnable, Task, TaskHandle};
 use crate::sync::{Mutex, Semaphore};
@@ -274,8 +274,8 @@ impl Shared {
         for round in 0..IDLE_POLLS {
             match self.queue.try_recv() {
                 Ok(job) => return Some(job),
-                Err(RecvError::Empty) if round < 4 => std::hint::spin_loop(),
-                Err(RecvError::Empty) => thread::yield_now(),
+                Err(TryRecvError::Empty) if round < 4 => std::hint::spin_loop(),
+                Err(TryRecvError::Empty) => thread::yield_now(),
                 Err(_) => return None,
             }
         }
