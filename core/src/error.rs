@@ -252,6 +252,16 @@ impl RecvTimeoutError {
     }
 }
 
+/// What a waiting receive makes of a `try_recv`: `None` to wait on, or its outcome.
+#[inline]
+pub(crate) fn unless_empty<T>(r: Result<T, TryRecvError>) -> Option<Result<T, RecvError>> {
+    match r {
+        Ok(v) => Some(Ok(v)),
+        Err(TryRecvError::Empty) => None,
+        Err(TryRecvError::Closed) => Some(Err(RecvError)),
+    }
+}
+
 impl From<RecvError> for TryRecvError {
     fn from(_: RecvError) -> Self {
         Self::Closed

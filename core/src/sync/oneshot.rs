@@ -3,18 +3,15 @@
 //! usable from a `static`, with no heap.
 
 use core::fmt;
-use core::future::poll_fn;
 use core::mem::MaybeUninit;
-use core::pin::pin;
-use core::task::Poll;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 #[cfg(feature = "std")]
 use crate::error::RecvTimeoutError;
-use crate::error::{RecvError, TryRecvError, TrySendError};
+use crate::error::{unless_empty, RecvError, TryRecvError, TrySendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-use crate::wait::WaitList;
+use crate::wait::{wait_until, WaitList};
 
 const STAGE: usize = 0b111;
 const EMPTY: usize = 0;
@@ -136,26 +133,17 @@ impl<R: ScopedRawMutex, T> Oneshot<R, T> {
     /// Waits for the value asynchronously: [`RecvError`] if it was taken already or
     /// the slot is (or gets) closed.
     pub async fn recv(&self) -> Result<T, RecvError> {
-        match self.try_recv() {
-            Ok(v) => return Ok(v),
-            Err(TryRecvError::Empty) => {}
-            Err(TryRecvError::Closed) => return Err(RecvError),
+        if let Some(done) = unless_empty(self.try_recv()) {
+            return done;
         }
-        let mut waiter = pin!(self.waiters.waiter());
-        poll_fn(|cx| loop {
-            match self.try_recv() {
-                Ok(v) => return Poll::Ready(Ok(v)),
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Closed) => return Poll::Ready(Err(RecvError)),
-            }
-            let ready = waiter.as_mut().poll_wait(cx, || {
+        wait_until(
+            &self.waiters,
+            || {
                 let s = self.state.fetch_or(WAITERS, Ordering::Acquire);
                 !matches!(s & STAGE, EMPTY | WRITING)
-            });
-            if ready.is_pending() {
-                return Poll::Pending;
-            }
-        })
+            },
+            || unless_empty(self.try_recv()),
+        )
         .await
     }
 

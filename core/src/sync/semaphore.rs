@@ -4,9 +4,6 @@
 //! semaphore to start threads one at a time.
 
 use core::fmt;
-use core::future::poll_fn;
-use core::pin::pin;
-use core::task::Poll;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
@@ -14,7 +11,7 @@ use mutex_traits::{ConstInit, ScopedRawMutex};
 use super::error::WaitTimeoutError;
 use super::error::{ReleaseError, TryAcquireError};
 use crate::loom::{AtomicUsize, Ordering};
-use crate::wait::WaitList;
+use crate::wait::{wait_until, WaitList};
 
 const WAITERS: usize = 1;
 const ONE: usize = 2;
@@ -122,20 +119,13 @@ impl<R: ScopedRawMutex> Semaphore<R> {
         if self.try_take() {
             return;
         }
-        let mut waiter = pin!(self.waiters.waiter());
         // A queued waiter does not try again until it is woken: it keeps its place
         // in line rather than racing the waiters ahead of it.
-        poll_fn(|cx| loop {
-            let woken = waiter.as_mut().poll_wait(cx, || {
-                self.state.fetch_or(WAITERS, Ordering::Relaxed) >= ONE
-            });
-            if woken.is_pending() {
-                return Poll::Pending;
-            }
-            if self.try_take() {
-                return Poll::Ready(());
-            }
-        })
+        wait_until(
+            &self.waiters,
+            || self.state.fetch_or(WAITERS, Ordering::Relaxed) >= ONE,
+            || self.try_take().then_some(()),
+        )
         .await
     }
 

@@ -3,8 +3,6 @@
 //! the same idea for work that is not in a queue.
 
 use core::fmt;
-use core::future::poll_fn;
-use core::pin::pin;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
@@ -12,7 +10,7 @@ use mutex_traits::{ConstInit, ScopedRawMutex};
 use super::error::WaitTimeoutError;
 use super::error::{WaitGroupOverflow, WaitGroupUnderflow};
 use crate::loom::{AtomicUsize, Ordering};
-use crate::wait::WaitList;
+use crate::wait::{wait_until, WaitList};
 
 const WAITERS: usize = 1;
 const ONE: usize = 2;
@@ -112,12 +110,13 @@ impl<R: ScopedRawMutex> WaitGroup<R> {
         if self.state.load(Ordering::Acquire) < ONE {
             return;
         }
-        let mut waiter = pin!(self.waiters.waiter());
-        poll_fn(|cx| {
-            waiter
-                .as_mut()
-                .poll_wait(cx, || self.state.fetch_or(WAITERS, Ordering::Acquire) < ONE)
-        })
+        // Zero stays zero until the waiters have woken (`add` after zero is a new
+        // round), so a wake-up is the answer: nothing to retry.
+        wait_until(
+            &self.waiters,
+            || self.state.fetch_or(WAITERS, Ordering::Acquire) < ONE,
+            || Some(()),
+        )
         .await
     }
 
