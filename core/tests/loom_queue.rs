@@ -52,7 +52,6 @@ fn drain_until_closed<const N: usize>(q: &Q<N>) -> Vec<u32> {
         match block_on(q.recv()) {
             Ok(v) => got.push(v),
             Err(RecvError) => return got,
-            Err(e) => panic!("recv().await gave {e:?}"),
         }
     }
 }
@@ -97,7 +96,6 @@ fn send_recv_with_close<const N: usize>() {
                     assert_eq!(back, v, "Closed must hand back the sender's own value");
                     failed = true;
                 }
-                Err(e) => panic!("send().await gave {e:?}"),
             }
         }
         assert_eq!(got, ok, "received != successfully sent");

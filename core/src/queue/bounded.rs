@@ -24,21 +24,18 @@
 //! extra counter is touched on the send and receive paths.
 
 use core::fmt;
-use core::future::poll_fn;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ops::Deref;
-use core::pin::pin;
-use core::task::Poll;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
+use super::channel::{self, Channel};
 use super::error::TaskDoneError;
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-use crate::wait::backoff::spin_for;
 use crate::wait::WaitList;
 
 /// `state` bit: a sender may be waiting for room.
@@ -436,95 +433,17 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
         });
     }
 
-    /// Announces a waiting sender and says whether to retry now: there may be room,
-    /// or the queue is closed. Runs under the senders' list lock.
-    fn sender_should_retry(&self) -> bool {
-        self.state.fetch_or(SEND_WAITERS, Ordering::Relaxed);
-        // A read-modify-write, so it reads the latest `head` (see the module notes).
-        let head = self.head.fetch_add(0, Ordering::AcqRel);
-        let tail = self.tail.load(Ordering::Relaxed);
-        tail & self.mark_bit != 0 || head.wrapping_add(self.one_lap) != tail
-    }
-
-    /// Announces a waiting receiver and says whether to retry now.
-    fn receiver_should_retry(&self) -> bool {
-        self.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
-        let tail = self.tail.fetch_add(0, Ordering::AcqRel);
-        let head = self.head.load(Ordering::Relaxed);
-        tail & self.mark_bit != 0 || tail != head
-    }
-
-    /// Sends the value in `slot`, waiting for room; leaves it in `slot` if the queue
-    /// is closed or the future is dropped, so timeouts can give it back.
-    async fn send_from(&self, slot: &mut Option<T>) -> Result<(), ()> {
-        let mut waiter = pin!(self.senders.waiter());
-        poll_fn(|cx| loop {
-            let Some(value) = slot.take() else {
-                return Poll::Ready(Ok(()));
-            };
-            match self.try_send(value) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(TrySendError::Full(v)) => *slot = Some(v),
-                Err(TrySendError::Closed(v)) => {
-                    *slot = Some(v);
-                    return Poll::Ready(Err(()));
-                }
-            }
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || self.sender_should_retry())
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-        })
-        .await
-    }
-
     /// Sends `value`, waiting asynchronously while the queue is full. Fails only if
     /// the queue is closed, giving the value back. Dropping the future drops the
     /// value; use [`send_timeout`](Self::send_timeout) to get it back on timeout.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let value = match self.try_send(value) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Full(v)) => v,
-            Err(TrySendError::Closed(v)) => return Err(SendError(v)),
-        };
-        let mut slot = Some(value);
-        match self.send_from(&mut slot).await {
-            Ok(()) => Ok(()),
-            Err(()) => match slot.take() {
-                Some(v) => Err(SendError(v)),
-                None => Ok(()),
-            },
-        }
+        channel::send(self, value).await
     }
 
     /// Sends `value`, blocking while the queue is full (Python's `put`). Fails only
     /// if the queue is closed, giving the value back.
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
-        let mut slot = Some(value);
-        let sent = spin_for(|| {
-            let v = slot.take()?;
-            match self.try_send(v) {
-                Ok(()) => Some(Ok(())),
-                Err(TrySendError::Full(v)) => {
-                    slot = Some(v);
-                    None
-                }
-                Err(TrySendError::Closed(v)) => Some(Err(SendError(v))),
-            }
-        });
-        if let Some(done) = sent {
-            return done;
-        }
-        match crate::wait::block_on(self.send_from(&mut slot)) {
-            Ok(()) => Ok(()),
-            Err(()) => match slot.take() {
-                Some(v) => Err(SendError(v)),
-                None => Ok(()),
-            },
-        }
+        channel::send_blocking(self, value)
     }
 
     /// Sends `value`, waiting at most `timeout` for room (Python's
@@ -536,53 +455,19 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
         value: T,
         timeout: core::time::Duration,
     ) -> Result<(), SendTimeoutError<T>> {
-        let mut slot = Some(value);
-        let outcome = crate::wait::block_on_timeout(self.send_from(&mut slot), timeout);
-        match (outcome, slot.take()) {
-            (_, None) => Ok(()),
-            (Some(_), Some(v)) => Err(SendTimeoutError::Closed(v)),
-            (None, Some(v)) => Err(SendTimeoutError::TimedOut(v)),
-        }
+        channel::send_timeout(self, value, timeout)
     }
 
     /// Receives the oldest item, waiting asynchronously while the queue is empty.
     /// After [`close`](Self::close), drains what was sent, then gives
     /// [`RecvError`].
     pub async fn recv(&self) -> Result<T, RecvError> {
-        match self.try_recv() {
-            Ok(v) => return Ok(v),
-            Err(TryRecvError::Empty) => {}
-            Err(TryRecvError::Closed) => return Err(RecvError),
-        }
-        let mut waiter = pin!(self.receivers.waiter());
-        poll_fn(|cx| loop {
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || self.receiver_should_retry())
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-            match self.try_recv() {
-                Ok(v) => return Poll::Ready(Ok(v)),
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Closed) => return Poll::Ready(Err(RecvError)),
-            }
-        })
-        .await
+        channel::recv(self).await
     }
 
     /// Receives the oldest item, blocking while the queue is empty (Python's `get`).
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        let got = spin_for(|| match self.try_recv() {
-            Ok(v) => Some(Ok(v)),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Closed) => Some(Err(RecvError)),
-        });
-        match got {
-            Some(done) => done,
-            None => crate::wait::block_on(self.recv()),
-        }
+        channel::recv_blocking(self)
     }
 
     /// Receives the oldest item, waiting at most `timeout` (Python's
@@ -590,10 +475,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     /// [`RecvTimeoutError::Closed`] once closed and drained.
     #[cfg(feature = "std")]
     pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvTimeoutError> {
-        match crate::wait::block_on_timeout(self.recv(), timeout) {
-            Some(got) => got.map_err(RecvTimeoutError::from),
-            None => Err(RecvTimeoutError::TimedOut),
-        }
+        channel::recv_timeout(self, timeout)
     }
 
     /// Closes the queue: later sends get their value back with
@@ -709,33 +591,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
             .wrapping_sub(index(from))
     }
 
-    fn all_done(&self) -> bool {
-        self.strip(self.done.load(Ordering::Acquire))
-            == self.strip(self.tail.load(Ordering::Acquire))
-    }
-
     /// Waits until every item ever sent has been marked done (Python's `join`).
     pub async fn join(&self) {
-        if self.all_done() {
-            return;
-        }
-        let mut waiter = pin!(self.joiners.waiter());
-        poll_fn(|cx| loop {
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || {
-                    let done = self.done.fetch_or(self.mark_bit, Ordering::AcqRel);
-                    self.strip(done) == self.strip(self.tail.load(Ordering::Acquire))
-                })
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-            if self.all_done() {
-                return Poll::Ready(());
-            }
-        })
-        .await
+        channel::join(self).await
     }
 
     /// [`join`](Self::join), blocking the thread.
@@ -749,8 +607,59 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
         &self,
         timeout: core::time::Duration,
     ) -> Result<(), crate::sync::WaitTimeoutError> {
-        crate::wait::block_on_timeout(self.join(), timeout)
-            .ok_or(crate::sync::WaitTimeoutError::TimedOut)
+        channel::join_timeout(self, timeout)
+    }
+}
+
+impl<R: ScopedRawMutex, T> Channel for QueueRef<R, T> {
+    type Raw = R;
+    type Item = T;
+
+    #[inline]
+    fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
+        QueueRef::try_send(self, item)
+    }
+
+    #[inline]
+    fn try_recv(&self) -> Result<T, TryRecvError> {
+        QueueRef::try_recv(self)
+    }
+
+    fn senders(&self) -> &WaitList<R> {
+        &self.senders
+    }
+
+    fn receivers(&self) -> &WaitList<R> {
+        &self.receivers
+    }
+
+    fn joiners(&self) -> &WaitList<R> {
+        &self.joiners
+    }
+
+    fn announce_sender(&self) -> bool {
+        self.state.fetch_or(SEND_WAITERS, Ordering::Relaxed);
+        // A read-modify-write, so it reads the latest `head` (see the module notes).
+        let head = self.head.fetch_add(0, Ordering::AcqRel);
+        let tail = self.tail.load(Ordering::Relaxed);
+        tail & self.mark_bit != 0 || head.wrapping_add(self.one_lap) != tail
+    }
+
+    fn announce_receiver(&self) -> bool {
+        self.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
+        let tail = self.tail.fetch_add(0, Ordering::AcqRel);
+        let head = self.head.load(Ordering::Relaxed);
+        tail & self.mark_bit != 0 || tail != head
+    }
+
+    fn announce_joiner(&self) -> bool {
+        let done = self.done.fetch_or(self.mark_bit, Ordering::AcqRel);
+        self.strip(done) == self.strip(self.tail.load(Ordering::Acquire))
+    }
+
+    fn all_done(&self) -> bool {
+        self.strip(self.done.load(Ordering::Acquire))
+            == self.strip(self.tail.load(Ordering::Acquire))
     }
 }
 

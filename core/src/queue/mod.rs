@@ -20,7 +20,9 @@
 //! `close`.
 
 mod bounded;
+mod channel;
 mod error;
+mod locked;
 mod priority;
 pub mod spsc;
 mod tracked;
