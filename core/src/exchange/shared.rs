@@ -70,13 +70,13 @@ impl<R: ScopedRawMutex, T: 'static, const S: usize> PatternEntry<R, T, S> {
     }
 }
 
-struct Table<R, T: 'static, const S: usize> {
+struct NameTable<R, T: 'static, const S: usize> {
     exchanges: BTreeMap<String, Arc<Shared<R, T, S>>>,
     patterns: Vec<Arc<PatternEntry<R, T, S>>>,
 }
 
 struct Inner<R, T: 'static, const S: usize> {
-    table: BlockingMutex<R, Table<R, T, S>>,
+    table: BlockingMutex<R, NameTable<R, T, S>>,
 }
 
 /// Named exchanges of up to `S` subscribers each, on the heap: as many exchanges
@@ -126,7 +126,7 @@ impl<R: ScopedRawMutex + ConstInit, T: 'static, const S: usize> SharedRegistry<R
     pub fn new() -> Self {
         Self {
             inner: Arc::new(Inner {
-                table: BlockingMutex::new(Table {
+                table: BlockingMutex::new(NameTable {
                     exchanges: BTreeMap::new(),
                     patterns: Vec::new(),
                 }),

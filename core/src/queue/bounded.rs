@@ -36,6 +36,7 @@ use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+use crate::padded::CachePadded;
 use crate::wait::WaitList;
 
 /// `state` bit: a sender may be waiting for room.
@@ -62,23 +63,11 @@ impl<T> Slot<T> {
     }
 }
 
-/// Keeps `head` and `tail` on separate cache lines on 64-bit targets, where the
-/// memory is cheap and false sharing is expensive.
-#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
-struct Padded<T>(T);
-
-impl<T> Deref for Padded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
 /// The queue with its storage `S`: an array (`Queue`) or a slice (`QueueRef`).
 /// Use the two aliases; this type only exists to relate them.
 pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
-    head: Padded<AtomicUsize>,
-    tail: Padded<AtomicUsize>,
+    head: CachePadded<AtomicUsize>,
+    tail: CachePadded<AtomicUsize>,
     /// `done` position (same encoding as `head`), with `mark_bit` meaning "a joiner
     /// may be waiting".
     done: AtomicUsize,
@@ -111,6 +100,16 @@ pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
 ///
 /// Functions that should not be generic over `N` take a [`QueueRef`]: `&Queue<R, T, N>`
 /// dereferences (and coerces) to `&QueueRef<R, T>`.
+///
+/// # Choosing `R`
+/// The queue is `Sync` (shareable, and allowed in a `static`) exactly when `R` is.
+/// [`NoopRawMutex`](crate::raw::NoopRawMutex) is for one context (one thread or
+/// executor) and is not `Sync`: a `static` queue over it fails to compile
+/// ("`NoopRawMutex` cannot be shared between threads safely"). For a `static`, use
+/// [`CriticalSectionRawMutex`](crate::raw::CriticalSectionRawMutex) if an interrupt
+/// handler uses the queue, [`SpinRawMutex`](crate::raw::SpinRawMutex) for cores
+/// without interrupts, or `ParkingRawMutex` (`std`; `spindle_std::queue::Queue`
+/// picks it for you) for OS threads. See [`raw`](crate::raw).
 ///
 /// # Progress
 /// No operation ever *fails* because of another: `try_send` reports `Full` only if
@@ -177,11 +176,20 @@ impl<R: ScopedRawMutex + ConstInit, T, const N: usize> Queue<R, T, N> {
 
     loom_const_fn! {
         /// An empty queue with room for `N` items. `const`, so it can initialise a
-        /// `static`. `N = 0` is rejected at compile time.
+        /// `static`. `N = 0` is rejected at compile time, but only when the constant
+        /// is evaluated: `cargo build`, `cargo test` and `cargo run` report it, `cargo
+        /// check` (and so an editor's check-on-save) does not.
+        ///
+        /// ```compile_fail
+        /// use spindle_core::queue::Queue;
+        /// use spindle_core::raw::SpinRawMutex;
+        /// // error[E0080]: "a Queue needs room for at least one item"
+        /// let q: Queue<SpinRawMutex, u8, 0> = Queue::new();
+        /// ```
         pub fn new() -> Self {
             Self {
-                head: Padded(AtomicUsize::new(0)),
-                tail: Padded(AtomicUsize::new(0)),
+                head: CachePadded(AtomicUsize::new(0)),
+                tail: CachePadded(AtomicUsize::new(0)),
                 done: AtomicUsize::new(0),
                 state: AtomicUsize::new(0),
                 mark_bit: Self::MARK_BIT,

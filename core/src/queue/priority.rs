@@ -146,7 +146,15 @@ impl<R: ScopedRawMutex + ConstInit, P, T, const N: usize> PriorityQueue<R, P, T,
 
     loom_const_fn! {
         /// An empty queue with room for `N` items. `const`, so it can initialise a
-        /// `static`. `N = 0` is rejected at compile time.
+        /// `static`. `N = 0` is rejected at compile time, but only when the constant
+        /// is evaluated: `cargo build`, `cargo test` and `cargo run` report it, `cargo
+        /// check` (and so an editor's check-on-save) does not.
+        ///
+        /// ```compile_fail
+        /// use spindle_core::queue::PriorityQueue;
+        /// use spindle_core::raw::SpinRawMutex;
+        /// let q: PriorityQueue<SpinRawMutex, u8, u8, 0> = PriorityQueue::new();
+        /// ```
         ///
         /// ```
         /// use spindle_core::queue::PriorityQueue;

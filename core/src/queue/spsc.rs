@@ -85,12 +85,7 @@ use core::mem::{self, MaybeUninit};
 use crate::error::{RecvError, SendError};
 use crate::error::{TryRecvError, TrySendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-
-/// One index on a cache line of its own, so the producer's stores to `tail` do not
-/// slow the consumer's accesses to `head` and vice versa. Only on 64-bit targets:
-/// microcontrollers are 32-bit and mostly cacheless, and need the bytes more.
-#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
-struct Padded<T>(T);
+use crate::padded::CachePadded;
 
 /// A fixed-capacity single-producer, single-consumer ring buffer holding up to `N`
 /// values of type `T`, with no heap.
@@ -100,7 +95,9 @@ struct Padded<T>(T);
 /// wait-free and uses only atomic loads and stores. See the [module
 /// docs](self) for the interrupt-to-task pattern with a `static` ring.
 ///
-/// `N` must be at least 1; `Ring<T, 0>` fails to compile when constructed.
+/// `N` must be at least 1; `Ring<T, 0>` fails to compile when constructed, but
+/// only when the constant is evaluated: `cargo build`, `cargo test` and `cargo run`
+/// report it, `cargo check` (and so an editor's check-on-save) does not.
 ///
 /// ```
 /// use spindle_core::queue::spsc::Ring;
@@ -121,11 +118,11 @@ struct Padded<T>(T);
 /// ```
 pub struct Ring<T, const N: usize> {
     /// Index of the next item to pop, in `0..2N`; written only by the consumer.
-    head: Padded<AtomicUsize>,
+    head: CachePadded<AtomicUsize>,
     /// Index of the next free slot, in `0..2N`; written only by the producer.
-    tail: Padded<AtomicUsize>,
+    tail: CachePadded<AtomicUsize>,
     /// Nonzero once either half has been dropped (store-only: both sides store 1).
-    closed: Padded<AtomicUsize>,
+    closed: CachePadded<AtomicUsize>,
     /// Slot `i % N` holds an initialised value exactly for the indices `head..tail`.
     buf: [UnsafeCell<MaybeUninit<T>>; N],
 }
@@ -188,7 +185,8 @@ impl<T, const N: usize> Ring<T, N> {
     /// assert_eq!(ring.capacity(), 16);
     /// ```
     ///
-    /// A ring with no slots is rejected when the program is compiled:
+    /// A ring with no slots is rejected when the program is built (`cargo build`,
+    /// `cargo test`; `cargo check` does not evaluate the assertion):
     ///
     /// ```compile_fail
     /// use spindle_core::queue::spsc::Ring;
@@ -200,9 +198,9 @@ impl<T, const N: usize> Ring<T, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::VALID;
         Self {
-            head: Padded(AtomicUsize::new(0)),
-            tail: Padded(AtomicUsize::new(0)),
-            closed: Padded(AtomicUsize::new(0)),
+            head: CachePadded(AtomicUsize::new(0)),
+            tail: CachePadded(AtomicUsize::new(0)),
+            closed: CachePadded(AtomicUsize::new(0)),
             buf: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
         }
     }
@@ -214,9 +212,9 @@ impl<T, const N: usize> Ring<T, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::VALID;
         Self {
-            head: Padded(AtomicUsize::new(0)),
-            tail: Padded(AtomicUsize::new(0)),
-            closed: Padded(AtomicUsize::new(0)),
+            head: CachePadded(AtomicUsize::new(0)),
+            tail: CachePadded(AtomicUsize::new(0)),
+            closed: CachePadded(AtomicUsize::new(0)),
             buf: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
         }
     }

@@ -15,7 +15,7 @@ use alloc::{boxed::Box, sync::Arc};
 use super::current::CurrentGuard;
 use super::join::JoinHandle;
 use super::run_queue::{Pop, RunQueue};
-use super::table::{Entry, Table};
+use super::table::{TaskEntry, TaskTable};
 use super::task::{DynTask, Task};
 #[cfg(feature = "alloc")]
 use super::TaskSlotsFull;
@@ -107,6 +107,10 @@ impl<const N: usize> Scheduler<N> {
     /// let sched: spindle_core::sched::Scheduler<8> = spindle_core::sched::Scheduler::new();
     /// assert_eq!((sched.capacity(), sched.len()), (8, 0));
     /// ```
+    ///
+    /// `N = 0` is rejected at compile time (by [`RunQueue::new`]), but only when the
+    /// constant is evaluated: `cargo build`, `cargo test` and `cargo run` report it,
+    /// `cargo check` does not.
     #[cfg(feature = "alloc")]
     pub fn new() -> Self {
         let queue = Arc::new(RunQueue::new());
@@ -136,7 +140,7 @@ impl<const N: usize> Scheduler<N> {
     }
 
     #[inline]
-    fn table(&self) -> &Table<N> {
+    fn table(&self) -> &TaskTable<N> {
         &self.queue.table
     }
 
@@ -206,7 +210,7 @@ impl<const N: usize> Scheduler<N> {
         };
         let task: &'static mut Task<F> = Box::leak(Box::new(Task::new(future)));
         let task: NonNull<dyn DynTask> = NonNull::from(task);
-        self.occupy(slot, Entry { task, boxed: true });
+        self.occupy(slot, TaskEntry { task, boxed: true });
         Ok(TaskId(slot))
     }
 
@@ -236,11 +240,11 @@ impl<const N: usize> Scheduler<N> {
         let task: NonNull<dyn DynTask> = unsafe {
             core::mem::transmute::<NonNull<dyn DynTask + 't>, NonNull<dyn DynTask>>(task)
         };
-        self.occupy(slot, Entry { task, boxed: false });
+        self.occupy(slot, TaskEntry { task, boxed: false });
         handle
     }
 
-    fn occupy(&self, slot: usize, entry: Entry) {
+    fn occupy(&self, slot: usize, entry: TaskEntry) {
         self.table().occupy(slot, entry);
         self.hint.set(if slot + 1 < N { slot + 1 } else { 0 });
         self.queue.wake(slot);
@@ -356,7 +360,7 @@ impl<const N: usize> Scheduler<N> {
     ///
     /// # Safety
     /// `entry` was in this scheduler's table until just now.
-    unsafe fn release(entry: Entry) {
+    unsafe fn release(entry: TaskEntry) {
         #[cfg(feature = "alloc")]
         if entry.boxed {
             // SAFETY: boxed entries come from `Box::leak` in `spawn_boxed` (a
