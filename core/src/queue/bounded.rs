@@ -13,7 +13,7 @@
 //! claim and the close check are one atomic operation, and a send that claimed a
 //! slot before `close` always completes, to be drained by the receivers.
 //!
-//! Waiting uses the crate's [`WaitList`]: a waiter announces itself with a bit in
+//! Waiting uses the crate's [`WaitList`](crate::wait::WaitList): a waiter announces itself with a bit in
 //! `state`, then re-reads `tail` (or `head`) with a read-modify-write. The other side
 //! moves `tail` (or `head`) with a read-modify-write *before* it reads `state`, so the
 //! two are ordered through that one location: either the waiter sees the change, or
@@ -30,14 +30,13 @@ use core::ops::Deref;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
-use super::channel::{self, Channel};
+use super::channel::{self, Channel, WaitLists};
 use super::error::TaskDoneError;
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::padded::CachePadded;
-use crate::wait::WaitList;
 
 /// `state` bit: a sender may be waiting for room.
 const SEND_WAITERS: usize = 1;
@@ -76,9 +75,7 @@ pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
     mark_bit: usize,
     /// `2 * mark_bit`: one lap.
     one_lap: usize,
-    senders: WaitList<R>,
-    receivers: WaitList<R>,
-    joiners: WaitList<R>,
+    lists: WaitLists<R>,
     _owns: PhantomData<T>,
     slots: S,
 }
@@ -194,9 +191,7 @@ impl<R: ScopedRawMutex + ConstInit, T, const N: usize> Queue<R, T, N> {
                 state: AtomicUsize::new(0),
                 mark_bit: Self::MARK_BIT,
                 one_lap: Self::MARK_BIT * 2,
-                senders: WaitList::new(),
-                receivers: WaitList::new(),
-                joiners: WaitList::new(),
+                lists: WaitLists::new(),
                 _owns: PhantomData,
                 slots: slots::<T, N>(),
             }
@@ -421,7 +416,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     #[cold]
     #[inline(never)]
     fn wake_receiver_slow(&self) {
-        self.receivers.wake_one_or(|| {
+        self.lists.receivers.wake_one_or(|| {
             self.state.fetch_and(!RECV_WAITERS, Ordering::Relaxed);
         });
     }
@@ -436,7 +431,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     #[cold]
     #[inline(never)]
     fn wake_sender_slow(&self) {
-        self.senders.wake_one_or(|| {
+        self.lists.senders.wake_one_or(|| {
             self.state.fetch_and(!SEND_WAITERS, Ordering::Relaxed);
         });
     }
@@ -496,8 +491,8 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
         if prev & self.mark_bit != 0 {
             return false;
         }
-        self.receivers.wake_all();
-        self.senders.wake_all();
+        self.lists.receivers.wake_all();
+        self.lists.senders.wake_all();
         true
     }
 
@@ -569,7 +564,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                     if done & self.mark_bit != 0
                         && self.strip(new) == self.strip(self.tail.load(Ordering::Acquire))
                     {
-                        self.joiners.wake_all_or(|| {
+                        self.lists.joiners.wake_all_or(|| {
                             self.done.fetch_and(!self.mark_bit, Ordering::Relaxed);
                         });
                     }
@@ -633,16 +628,8 @@ impl<R: ScopedRawMutex, T> Channel for QueueRef<R, T> {
         QueueRef::try_recv(self)
     }
 
-    fn senders(&self) -> &WaitList<R> {
-        &self.senders
-    }
-
-    fn receivers(&self) -> &WaitList<R> {
-        &self.receivers
-    }
-
-    fn joiners(&self) -> &WaitList<R> {
-        &self.joiners
+    fn lists(&self) -> &WaitLists<R> {
+        &self.lists
     }
 
     fn announce_sender(&self) -> bool {

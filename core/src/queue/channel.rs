@@ -9,13 +9,35 @@
 //! [`wait`](crate::wait) module, and every blocking form is its async form driven
 //! by [`block_on`](crate::wait::block_on) after a short spin.
 
-use mutex_traits::ScopedRawMutex;
+use mutex_traits::{ConstInit, ScopedRawMutex};
 
 use crate::error::{unless_empty, RecvError, SendError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::wait::backoff::spin_for;
 use crate::wait::{wait_until, WaitList};
+
+/// The three wait lists of a queue.
+pub(crate) struct WaitLists<R> {
+    /// Senders waiting for room.
+    pub(crate) senders: WaitList<R>,
+    /// Receivers waiting for an item.
+    pub(crate) receivers: WaitList<R>,
+    /// Joiners waiting for every item to be marked done.
+    pub(crate) joiners: WaitList<R>,
+}
+
+impl<R: ScopedRawMutex + ConstInit> WaitLists<R> {
+    loom_const_fn! {
+        pub(crate) fn new() -> Self {
+            Self {
+                senders: WaitList::new(),
+                receivers: WaitList::new(),
+                joiners: WaitList::new(),
+            }
+        }
+    }
+}
 
 /// A queue's own operations, from which [`send`], [`recv`], [`join`] and their
 /// blocking and timed forms are built.
@@ -30,12 +52,8 @@ pub(crate) trait Channel {
     /// Receives without waiting.
     fn try_recv(&self) -> Result<Self::Item, TryRecvError>;
 
-    /// Senders waiting for room.
-    fn senders(&self) -> &WaitList<Self::Raw>;
-    /// Receivers waiting for an item.
-    fn receivers(&self) -> &WaitList<Self::Raw>;
-    /// Joiners waiting for every item to be marked done.
-    fn joiners(&self) -> &WaitList<Self::Raw>;
+    /// The queue's waiting senders, receivers and joiners.
+    fn lists(&self) -> &WaitLists<Self::Raw>;
 
     /// Runs under the senders' list lock: announces a waiting sender and says
     /// whether to retry now (there may be room, or the queue is closed).
@@ -72,7 +90,12 @@ fn offer<C: Channel + ?Sized>(c: &C, slot: &mut Option<C::Item>) -> Option<Resul
 /// closed or the future is dropped, so the callers can give it back. The caller
 /// has tried once already.
 async fn send_from<C: Channel + ?Sized>(c: &C, slot: &mut Option<C::Item>) -> Result<(), ()> {
-    wait_until(c.senders(), || c.announce_sender(), || offer(c, slot)).await
+    wait_until(
+        &c.lists().senders,
+        || c.announce_sender(),
+        || offer(c, slot),
+    )
+    .await
 }
 
 /// The outcome of a send that is over: closed if the value is still in `slot`.
@@ -129,7 +152,7 @@ pub(crate) async fn recv<C: Channel + ?Sized>(c: &C) -> Result<C::Item, RecvErro
         return done;
     }
     wait_until(
-        c.receivers(),
+        &c.lists().receivers,
         || c.announce_receiver(),
         || unless_empty(c.try_recv()),
     )
@@ -162,7 +185,7 @@ pub(crate) async fn join<C: Channel + ?Sized>(c: &C) {
         return;
     }
     wait_until(
-        c.joiners(),
+        &c.lists().joiners,
         || c.announce_joiner(),
         || c.all_done().then_some(()),
     )

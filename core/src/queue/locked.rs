@@ -8,7 +8,7 @@
 //! # Protocol
 //! The container and the counters are guarded by the queue's own raw exclusion `R`
 //! (`lock`), held for one push or pop, never while waiting. Waiting uses the
-//! crate's [`WaitList`]s, each with its own raw exclusion. A waiter's `announce`
+//! crate's [`WaitList`](crate::wait::WaitList)s, each with its own raw exclusion. A waiter's `announce`
 //! runs under its list's lock and takes the queue lock inside it to re-check the
 //! container and set its bit in `state`; the side that changes the container reads
 //! that bit under the queue lock and wakes *after* releasing it. The lock order is
@@ -20,11 +20,10 @@ use core::fmt;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
-use super::channel::Channel;
+use super::channel::{Channel, WaitLists};
 use super::error::TaskDoneError;
 use crate::error::{TryRecvError, TrySendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-use crate::wait::WaitList;
 
 /// `state` bit: a sender may be waiting for room.
 const SEND_WAITERS: usize = 1;
@@ -65,9 +64,7 @@ pub(crate) struct LockedQueue<R, B> {
     /// `*_WAITERS` bits; set under both a list lock and the queue lock, read under
     /// the queue lock, cleared under a list lock once that list is empty.
     state: AtomicUsize,
-    senders: WaitList<R>,
-    receivers: WaitList<R>,
-    joiners: WaitList<R>,
+    lists: WaitLists<R>,
 }
 
 // SAFETY: `guarded` is only touched with `lock` held, and items move from a sender
@@ -88,9 +85,7 @@ impl<R: ScopedRawMutex + ConstInit, B> LockedQueue<R, B> {
                     closed: false,
                 }),
                 state: AtomicUsize::new(0),
-                senders: WaitList::new(),
-                receivers: WaitList::new(),
-                joiners: WaitList::new(),
+                lists: WaitLists::new(),
             }
         }
     }
@@ -128,8 +123,8 @@ impl<R: ScopedRawMutex, B: Buffer> LockedQueue<R, B> {
     pub(crate) fn close(&self) -> bool {
         let was_open = self.with_guarded(|g| !core::mem::replace(&mut g.closed, true));
         if was_open {
-            self.receivers.wake_all();
-            self.senders.wake_all();
+            self.lists.receivers.wake_all();
+            self.lists.senders.wake_all();
         }
         was_open
     }
@@ -145,7 +140,7 @@ impl<R: ScopedRawMutex, B: Buffer> LockedQueue<R, B> {
             Ok(self.state.load(Ordering::Relaxed) & RECV_WAITERS != 0)
         })?;
         if wake {
-            self.receivers.wake_one_or(|| {
+            self.lists.receivers.wake_one_or(|| {
                 self.state.fetch_and(!RECV_WAITERS, Ordering::Relaxed);
             });
         }
@@ -164,7 +159,7 @@ impl<R: ScopedRawMutex, B: Buffer> LockedQueue<R, B> {
             None => (Err(TryRecvError::Empty), false),
         });
         if wake {
-            self.senders.wake_one_or(|| {
+            self.lists.senders.wake_one_or(|| {
                 self.state.fetch_and(!SEND_WAITERS, Ordering::Relaxed);
             });
         }
@@ -183,7 +178,7 @@ impl<R: ScopedRawMutex, B: Buffer> LockedQueue<R, B> {
             Ok(g.unfinished == 0 && self.state.load(Ordering::Relaxed) & JOIN_WAITERS != 0)
         })?;
         if wake {
-            self.joiners.wake_all_or(|| {
+            self.lists.joiners.wake_all_or(|| {
                 self.state.fetch_and(!JOIN_WAITERS, Ordering::Relaxed);
             });
         }
@@ -227,16 +222,8 @@ impl<R: ScopedRawMutex, B: Buffer> Channel for LockedQueue<R, B> {
         LockedQueue::try_recv(self)
     }
 
-    fn senders(&self) -> &WaitList<R> {
-        &self.senders
-    }
-
-    fn receivers(&self) -> &WaitList<R> {
-        &self.receivers
-    }
-
-    fn joiners(&self) -> &WaitList<R> {
-        &self.joiners
+    fn lists(&self) -> &WaitLists<R> {
+        &self.lists
     }
 
     fn announce_sender(&self) -> bool {
