@@ -54,6 +54,7 @@ extern crate std;
 #[macro_use]
 mod macros;
 pub(crate) mod loom;
+mod padded;
 
 pub mod actor;
 pub mod context;

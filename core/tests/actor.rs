@@ -4,7 +4,7 @@ use core::pin::pin;
 use std::cell::RefCell;
 
 use spindle_core::actor::{reply, Actor, Addr, AskError, Mailbox, Reply};
-use spindle_core::error::{RecvError, SendError};
+use spindle_core::error::{RecvError, TryRecvError, TrySendError};
 use spindle_core::queue::QueueRef;
 use spindle_core::raw::{NoopRawMutex, ParkingRawMutex};
 use spindle_core::sched::{RunQueue, Scheduler, Task};
@@ -134,7 +134,7 @@ fn worker_ask_reply_on_the_scheduler() {
     }));
     let mut aj = sched.spawn(asker).unwrap();
     sched.run();
-    assert_eq!(aj.try_take(), Some((Ok(8), Ok(9), Err(RecvError::Closed))));
+    assert_eq!(aj.try_take(), Some((Ok(8), Ok(9), Err(RecvError))));
     assert_eq!(wj.try_take(), Some(()));
 }
 
@@ -145,17 +145,17 @@ fn try_ask_on_full_or_closed_mailbox_gives_the_message_back() {
     let mailbox: Mailbox<NoopRawMutex, Job<'_>, 1> = Mailbox::new();
     let addr = mailbox.addr();
     let p = addr.try_ask(&slot, |r| Job::Pow(2, 2, r)).unwrap();
-    let Err(AskError::Send(SendError::Full(Job::Pow(2, 10, reply)))) =
+    let Err(AskError::Send(TrySendError::Full(Job::Pow(2, 10, reply)))) =
         addr.try_ask(&other, |r| Job::Pow(2, 10, r))
     else {
         panic!("expected Full with the job back");
     };
     drop(reply);
-    assert_eq!(other.try_recv(), Err(RecvError::Closed));
+    assert_eq!(other.try_recv(), Err(TryRecvError::Closed));
     addr.close();
     assert!(matches!(
         addr.try_ask(&third, Job::Ignore),
-        Err(AskError::Send(SendError::Closed(Job::Ignore(_))))
+        Err(AskError::Send(TrySendError::Closed(Job::Ignore(_))))
     ));
     // The queued job is still handled after close.
     spindle_core::wait::block_on(worker(mailbox.queue()));
@@ -243,7 +243,7 @@ fn close_drains_queued_messages_then_stops() {
         addr.try_send(n).unwrap();
     }
     assert!(addr.close());
-    assert_eq!(addr.try_send(99), Err(SendError::Closed(99)));
+    assert_eq!(addr.try_send(99), Err(TrySendError::Closed(99)));
     assert!(addr.is_closed());
     let sched: Scheduler<1> = Scheduler::new();
     let task = pin!(Task::new(mailbox.for_each(|n| seen.borrow_mut().push(n))));
@@ -251,7 +251,7 @@ fn close_drains_queued_messages_then_stops() {
     sched.run();
     assert_eq!(join.try_take(), Some(5));
     assert_eq!(*seen.borrow(), [0, 1, 2, 3, 4]);
-    assert_eq!(mailbox.try_recv(), Err(RecvError::Closed));
+    assert_eq!(mailbox.try_recv(), Err(TryRecvError::Closed));
 }
 
 #[test]
@@ -261,7 +261,7 @@ fn try_send_full_gives_the_message_back() {
     addr.try_send("a".into()).unwrap();
     addr.try_send("b".into()).unwrap();
     match addr.try_send("c".into()) {
-        Err(SendError::Full(msg)) => assert_eq!(msg, "c"),
+        Err(TrySendError::Full(msg)) => assert_eq!(msg, "c"),
         other => panic!("expected Full, got {other:?}"),
     }
     assert_eq!(mailbox.len(), 2);

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use spindle_core::exchange::{
-    from_fn, Overflow, RegistryError, SharedRegistry, Subscriber, SubscriberRef,
+    from_fn, InvalidTopic, Overflow, SharedRegistry, Subscriber, SubscriberRef,
 };
 use spindle_core::queue::Queue;
 use spindle_core::raw::CriticalSectionRawMutex as Cs;
@@ -128,7 +128,7 @@ fn invalid_names_and_patterns_are_errors() {
     let (sub, _) = counter();
     let reg: SharedRegistry<Cs, u32, 2> = SharedRegistry::new();
     for name in ["", "a/+", "a/#", "a+b", "#"] {
-        assert_eq!(reg.exchange(name).unwrap_err(), RegistryError::InvalidTopic);
+        assert_eq!(reg.exchange(name).unwrap_err(), InvalidTopic);
         assert!(reg.get(name).is_none());
     }
     assert!(reg.is_empty());
@@ -136,7 +136,7 @@ fn invalid_names_and_patterns_are_errors() {
         assert_eq!(
             reg.subscribe_pattern(pattern, sub, Overflow::Wait)
                 .unwrap_err(),
-            RegistryError::InvalidTopic
+            InvalidTopic
         );
     }
     // Nothing was registered by the failed subscriptions.

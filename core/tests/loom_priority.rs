@@ -5,7 +5,7 @@
 use loom::future::block_on;
 use loom::sync::Arc;
 use loom::thread;
-use spindle_core::queue::{PriorityQueue, RecvError, UnboundedQueue};
+use spindle_core::queue::{PriorityQueue, UnboundedQueue};
 use spindle_core::raw::LoomRawMutex as L;
 use spindle_test_support::loom_model::model_with_bound;
 use spindle_test_support::poll_at_most;
@@ -36,12 +36,9 @@ fn send_then_close_vs_draining_receiver() {
             q2.close();
         });
         let mut got = vec![];
-        loop {
-            match block_on(q.recv()) {
-                Ok((_, v)) => got.push(v),
-                Err(RecvError::Closed) => break,
-                Err(e) => panic!("{e:?}"),
-            }
+        // `recv` fails only once the queue is closed and drained.
+        while let Ok((_, v)) = block_on(q.recv()) {
+            got.push(v);
         }
         assert_eq!(got, [1]);
         t.join().unwrap();

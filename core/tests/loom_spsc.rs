@@ -9,7 +9,7 @@
 #![cfg(loom)]
 
 use loom::thread;
-use spindle_core::error::{RecvError, SendError};
+use spindle_core::error::{TryRecvError, TrySendError};
 use spindle_core::queue::spsc::{Consumer, Producer, Ring};
 use spindle_test_support::loom_model::model_with_bound;
 
@@ -34,10 +34,10 @@ fn run<T: Send + 'static, const N: usize>(
 }
 
 /// Pushes `v`, yielding to the model while the ring is full.
-fn push<T, const N: usize>(tx: &mut Producer<'_, T, N>, mut v: T) -> Result<(), SendError<T>> {
+fn push<T, const N: usize>(tx: &mut Producer<'_, T, N>, mut v: T) -> Result<(), TrySendError<T>> {
     loop {
         match tx.try_push(v) {
-            Err(SendError::Full(back)) => {
+            Err(TrySendError::Full(back)) => {
                 v = back;
                 thread::yield_now();
             }
@@ -47,10 +47,10 @@ fn push<T, const N: usize>(tx: &mut Producer<'_, T, N>, mut v: T) -> Result<(), 
 }
 
 /// Pops, yielding to the model while the ring is empty.
-fn pop<T, const N: usize>(rx: &mut Consumer<'_, T, N>) -> Result<T, RecvError> {
+fn pop<T, const N: usize>(rx: &mut Consumer<'_, T, N>) -> Result<T, TryRecvError> {
     loop {
         match rx.try_pop() {
-            Err(RecvError::Empty) => thread::yield_now(),
+            Err(TryRecvError::Empty) => thread::yield_now(),
             other => return other,
         }
     }
@@ -130,7 +130,7 @@ fn close_drains_every_pushed_item() {
                 loop {
                     match pop(&mut rx) {
                         Ok(v) => got.push(*v),
-                        Err(RecvError::Closed) => break,
+                        Err(TryRecvError::Closed) => break,
                         Err(e) => panic!("{e}"),
                     }
                 }
@@ -157,7 +157,7 @@ fn consumer_drop_closes_and_leftovers_are_dropped() {
                 for i in 0..3 {
                     match push(&mut tx, loom::sync::Arc::new(i)) {
                         Ok(()) => assert!(!closed, "a push succeeded after Closed"),
-                        Err(SendError::Closed(v)) => {
+                        Err(TrySendError::Closed(v)) => {
                             assert_eq!(*v, i);
                             closed = true;
                         }

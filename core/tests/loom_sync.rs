@@ -15,8 +15,8 @@ use loom::sync::Arc;
 use loom::thread;
 use spindle_core::raw::LoomRawMutex;
 use spindle_core::sync::{
-    BoundedSemaphore, Event, Notify, Oneshot, RecvError, ReleaseError, Semaphore, SendError,
-    WaitGroup,
+    BoundedSemaphore, Event, Notify, Oneshot, RecvError, ReleaseError, Semaphore, TryRecvError,
+    TrySendError, WaitGroup,
 };
 use spindle_test_support::loom_model::model;
 use spindle_test_support::poll_at_most;
@@ -305,13 +305,13 @@ fn oneshot_send_recv() {
         assert_eq!(*v, 42);
         t.join().unwrap();
         assert!(slot.is_closed());
-        assert_eq!(slot.try_recv().err(), Some(RecvError::Closed));
+        assert_eq!(slot.try_recv().err(), Some(TryRecvError::Closed));
     });
 }
 
 /// `close` races `send` while a receiver waits: either the send wins (close says
 /// `false`, the receiver gets the value) or the close does (the sender gets its value
-/// back in `SendError::Closed`, the receiver gets `Closed`). Values are
+/// back in `TrySendError::Closed`, the receiver gets `Closed`). Values are
 /// `loom::sync::Arc`s, so a value lost or leaked on either path is reported.
 #[test]
 fn oneshot_close_races_send() {
@@ -321,7 +321,7 @@ fn oneshot_close_races_send() {
             let slot = slot.clone();
             thread::spawn(move || match slot.send(Arc::new(7)) {
                 Ok(()) => true,
-                Err(SendError::Closed(v)) => {
+                Err(TrySendError::Closed(v)) => {
                     assert_eq!(*v, 7);
                     false
                 }
@@ -343,7 +343,7 @@ fn oneshot_close_races_send() {
             }
             Err(e) => {
                 assert!(closed);
-                assert_eq!(e, RecvError::Closed);
+                assert_eq!(e, RecvError);
             }
         }
     });

@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use spindle_core::queue::{PriorityQueue, RecvError, SendError, TaskDoneError};
+use spindle_core::queue::{
+    PriorityQueue, RecvError, RecvTimeoutError, SendError, SendTimeoutError, TaskDoneError,
+    TryRecvError, TrySendError,
+};
 use spindle_core::raw::{
     CriticalSectionRawMutex as C, NoopRawMutex as L, ParkingRawMutex as P, SpinRawMutex as S,
 };
@@ -70,14 +73,14 @@ fn full_empty_and_snapshots() {
     let q: PriorityQueue<S, i32, String, 2> = PriorityQueue::default();
     assert_eq!(q.capacity(), 2);
     assert!(q.is_empty());
-    assert_eq!(q.try_recv(), Err(RecvError::Empty));
+    assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
     q.try_send(-1, "low".into()).unwrap();
     q.try_send(5, "high".into()).unwrap();
     assert!(q.is_full());
     assert_eq!(q.len(), 2);
     assert_eq!(
         q.try_send(9, "no room".into()),
-        Err(SendError::Full((9, "no room".to_string())))
+        Err(TrySendError::Full((9, "no room".to_string())))
     );
     assert_eq!(q.try_recv(), Ok((5, "high".to_string())));
     assert_eq!(q.try_recv(), Ok((-1, "low".to_string())));
@@ -98,19 +101,16 @@ fn close_drains_in_priority_order_then_reports_closed() {
     assert!(q.close());
     assert!(!q.close());
     assert!(q.is_closed());
-    assert_eq!(q.try_send(9, 'z'), Err(SendError::Closed((9, 'z'))));
+    assert_eq!(q.try_send(9, 'z'), Err(TrySendError::Closed((9, 'z'))));
     assert_eq!(q.try_recv(), Ok((3, 'b')));
     assert_eq!(q.try_recv(), Ok((1, 'a')));
     assert_eq!(q.try_recv(), Ok((1, 'c')));
-    assert_eq!(q.try_recv(), Err(RecvError::Closed));
+    assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
     let mut cx = noop_cx();
-    assert_eq!(
-        pin!(q.recv()).poll(&mut cx),
-        Poll::Ready(Err(RecvError::Closed))
-    );
+    assert_eq!(pin!(q.recv()).poll(&mut cx), Poll::Ready(Err(RecvError)));
     assert_eq!(
         pin!(q.send(0, 'y')).poll(&mut cx),
-        Poll::Ready(Err(SendError::Closed((0, 'y'))))
+        Poll::Ready(Err(SendError((0, 'y'))))
     );
 }
 
@@ -125,14 +125,8 @@ fn close_wakes_every_waiting_receiver_and_sender() {
     assert!(r2.as_mut().poll(&mut cx).is_pending());
     q.close();
     assert_eq!(count.wakes(), 2);
-    assert_eq!(
-        r1.as_mut().poll(&mut cx),
-        Poll::Ready(Err(RecvError::Closed))
-    );
-    assert_eq!(
-        r2.as_mut().poll(&mut cx),
-        Poll::Ready(Err(RecvError::Closed))
-    );
+    assert_eq!(r1.as_mut().poll(&mut cx), Poll::Ready(Err(RecvError)));
+    assert_eq!(r2.as_mut().poll(&mut cx), Poll::Ready(Err(RecvError)));
 
     let q: PriorityQueue<S, u8, u8, 1> = PriorityQueue::new();
     let (count, waker) = CountingWaker::new();
@@ -146,11 +140,11 @@ fn close_wakes_every_waiting_receiver_and_sender() {
     assert_eq!(count.wakes(), 2);
     assert_eq!(
         s1.as_mut().poll(&mut cx),
-        Poll::Ready(Err(SendError::Closed((2, 2))))
+        Poll::Ready(Err(SendError((2, 2))))
     );
     assert_eq!(
         s2.as_mut().poll(&mut cx),
-        Poll::Ready(Err(SendError::Closed((3, 3))))
+        Poll::Ready(Err(SendError((3, 3))))
     );
     assert_eq!(q.try_recv(), Ok((1, 1)));
 }
@@ -222,22 +216,22 @@ fn timeouts_give_the_pair_back() {
     let q: PriorityQueue<P, u8, u8, 1> = PriorityQueue::new();
     assert_eq!(
         q.recv_timeout(Duration::from_millis(5)),
-        Err(RecvError::TimedOut)
+        Err(RecvTimeoutError::TimedOut)
     );
     q.send_blocking(1, 1).unwrap();
     assert_eq!(
         q.send_timeout(2, 2, Duration::from_millis(5)),
-        Err(SendError::TimedOut((2, 2)))
+        Err(SendTimeoutError::TimedOut((2, 2)))
     );
     assert_eq!(q.recv_timeout(Duration::from_millis(5)), Ok((1, 1)));
     q.close();
     assert_eq!(
         q.send_timeout(3, 3, Duration::from_millis(5)),
-        Err(SendError::Closed((3, 3)))
+        Err(SendTimeoutError::Closed((3, 3)))
     );
     assert_eq!(
         q.recv_timeout(Duration::from_millis(5)),
-        Err(RecvError::Closed)
+        Err(RecvTimeoutError::Closed)
     );
 }
 
@@ -383,6 +377,6 @@ fn per_producer_fifo_within_a_priority_across_threads() {
             );
             *slot = Some(i);
         }
-        assert_eq!(q.try_recv(), Err(RecvError::Empty));
+        assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
     });
 }

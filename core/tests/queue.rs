@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use spindle_core::queue::{Queue, QueueRef, RecvError, SendError, TaskDoneError};
+use spindle_core::queue::{
+    Queue, QueueRef, RecvError, RecvTimeoutError, SendError, SendTimeoutError, TaskDoneError,
+    TryRecvError, TrySendError,
+};
 use spindle_core::raw::{ParkingRawMutex as P, SpinRawMutex as S};
 use spindle_core::sync::WaitTimeoutError;
 
@@ -20,12 +23,12 @@ fn noop_cx() -> Context<'static> {
 fn fifo_full_and_empty_give_values_back() {
     let q: Queue<S, u32, 3> = Queue::new();
     assert_eq!(q.capacity(), 3);
-    assert_eq!(q.try_recv(), Err(RecvError::Empty));
+    assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
     for i in 0..3 {
         q.try_send(i).unwrap();
     }
     assert!(q.is_full());
-    assert_eq!(q.try_send(9), Err(SendError::Full(9)));
+    assert_eq!(q.try_send(9), Err(TrySendError::Full(9)));
     assert_eq!(q.len(), 3);
     for i in 0..3 {
         assert_eq!(q.try_recv(), Ok(i));
@@ -59,10 +62,13 @@ fn close_drains_then_reports_closed() {
     assert!(q.close());
     assert!(!q.close());
     assert!(q.is_closed());
-    assert_eq!(q.try_send("c".into()), Err(SendError::Closed("c".into())));
+    assert_eq!(
+        q.try_send("c".into()),
+        Err(TrySendError::Closed("c".into()))
+    );
     assert_eq!(q.try_recv().as_deref(), Ok("a"));
     assert_eq!(q.try_recv().as_deref(), Ok("b"));
-    assert_eq!(q.try_recv(), Err(RecvError::Closed));
+    assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
 }
 
 #[test]
@@ -72,20 +78,14 @@ fn close_wakes_waiting_receivers_and_senders() {
     let mut r = pin!(q.recv());
     assert!(r.as_mut().poll(&mut cx).is_pending());
     q.close();
-    assert_eq!(
-        r.as_mut().poll(&mut cx),
-        Poll::Ready(Err(RecvError::Closed))
-    );
+    assert_eq!(r.as_mut().poll(&mut cx), Poll::Ready(Err(RecvError)));
 
     let q: Queue<S, u8, 1> = Queue::new();
     q.try_send(1).unwrap();
     let mut s = pin!(q.send(2));
     assert!(s.as_mut().poll(&mut cx).is_pending());
     q.close();
-    assert_eq!(
-        s.as_mut().poll(&mut cx),
-        Poll::Ready(Err(SendError::Closed(2)))
-    );
+    assert_eq!(s.as_mut().poll(&mut cx), Poll::Ready(Err(SendError(2))));
     assert_eq!(q.try_recv(), Ok(1));
 }
 
@@ -106,18 +106,18 @@ fn timeouts_give_the_value_back() {
     let q: Queue<P, u8, 1> = Queue::new();
     assert_eq!(
         q.recv_timeout(Duration::from_millis(5)),
-        Err(RecvError::TimedOut)
+        Err(RecvTimeoutError::TimedOut)
     );
     q.send_blocking(1).unwrap();
     assert_eq!(
         q.send_timeout(2, Duration::from_millis(5)),
-        Err(SendError::TimedOut(2))
+        Err(SendTimeoutError::TimedOut(2))
     );
     assert_eq!(q.recv_timeout(Duration::from_millis(5)), Ok(1));
     q.close();
     assert_eq!(
         q.send_timeout(3, Duration::from_millis(5)),
-        Err(SendError::Closed(3))
+        Err(SendTimeoutError::Closed(3))
     );
 }
 

@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 
 use proptest::prelude::*;
-use spindle_core::queue::{Queue, QueueRef, RecvError, SendError, TaskDoneError};
+use spindle_core::queue::{Queue, QueueRef, TaskDoneError, TryRecvError, TrySendError};
 use spindle_core::raw::SpinRawMutex as S;
 
 #[derive(Clone, Debug)]
@@ -65,9 +65,9 @@ fn check(q: &QueueRef<S, u32>, cap: usize, ops: &[Op]) -> Result<(), TestCaseErr
             Op::TrySend(x) => {
                 let got = q.try_send(x);
                 if m.closed {
-                    prop_assert_eq!(got, Err(SendError::Closed(x)), "step {}: {:?}", step, op);
+                    prop_assert_eq!(got, Err(TrySendError::Closed(x)), "step {}: {:?}", step, op);
                 } else if m.items.len() == cap {
-                    prop_assert_eq!(got, Err(SendError::Full(x)), "step {}: {:?}", step, op);
+                    prop_assert_eq!(got, Err(TrySendError::Full(x)), "step {}: {:?}", step, op);
                 } else {
                     prop_assert_eq!(got, Ok(()), "step {}: {:?}", step, op);
                     m.items.push_back(x);
@@ -82,9 +82,9 @@ fn check(q: &QueueRef<S, u32>, cap: usize, ops: &[Op]) -> Result<(), TestCaseErr
                         m.pending += 1;
                     }
                     None if m.closed => {
-                        prop_assert_eq!(got, Err(RecvError::Closed), "step {}", step)
+                        prop_assert_eq!(got, Err(TryRecvError::Closed), "step {}", step)
                     }
-                    None => prop_assert_eq!(got, Err(RecvError::Empty), "step {}", step),
+                    None => prop_assert_eq!(got, Err(TryRecvError::Empty), "step {}", step),
                 }
             }
             Op::Close => {
@@ -116,7 +116,7 @@ fn check(q: &QueueRef<S, u32>, cap: usize, ops: &[Op]) -> Result<(), TestCaseErr
     for &x in &m.items {
         prop_assert_eq!(q.try_recv(), Ok(x));
     }
-    prop_assert_eq!(q.try_recv(), Err(RecvError::Closed));
+    prop_assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
     prop_assert!(q.is_empty());
     // Mark everything done: `unfinished` reaches 0, and one more `task_done` fails.
     let outstanding = m.sent - m.done;
@@ -188,7 +188,7 @@ fn long_run_many_laps() {
             if rng % 2 == 0 {
                 let r = q.try_send(next);
                 if m.len() == cap {
-                    assert_eq!(r, Err(SendError::Full(next)));
+                    assert_eq!(r, Err(TrySendError::Full(next)));
                 } else {
                     assert_eq!(r, Ok(()));
                     m.push_back(next);
@@ -200,7 +200,7 @@ fn long_run_many_laps() {
                         assert_eq!(q.try_recv(), Ok(x));
                         assert_eq!(q.task_done(), Ok(()));
                     }
-                    None => assert_eq!(q.try_recv(), Err(RecvError::Empty)),
+                    None => assert_eq!(q.try_recv(), Err(TryRecvError::Empty)),
                 }
             }
             assert_eq!(q.len(), m.len());

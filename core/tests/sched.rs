@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use spindle_core::raw::ParkingRawMutex;
 use spindle_core::sched::{
-    current_task_id, yield_now, JoinError, RunQueue, Scheduler, SpawnError, Task, TaskPool,
+    current_task_id, yield_now, RunQueue, Scheduler, Task, TaskJoinError, TaskPool, TaskSlotsFull,
+    TaskSpawnError,
 };
 use spindle_core::sync::Event;
 
@@ -133,7 +134,7 @@ fn pool_cells_are_reused_and_busy_is_an_error() {
     let pool = pool.into_ref();
     let h = pool.spawn(&sched, value(1)).unwrap();
     match pool.spawn(&sched, value(2)) {
-        Err(SpawnError::Busy(_)) => {}
+        Err(TaskSpawnError::Busy(_)) => {}
         other => panic!("expected Busy, got {other:?}"),
     }
     sched.run();
@@ -154,11 +155,11 @@ fn full_and_busy_are_error_values() {
     let b = pin!(Task::new(async { 2 }));
     let mut ha = sched.spawn(a).unwrap();
     let b = match sched.spawn(b) {
-        Err(SpawnError::Full(b)) => b,
+        Err(TaskSpawnError::Full(b)) => b,
         other => panic!("expected Full, got {:?}", other.map(|_| ())),
     };
     assert_eq!(
-        SpawnError::Full(()).to_string(),
+        TaskSpawnError::Full(()).to_string(),
         "every task slot of the scheduler is taken"
     );
     sched.run();
@@ -169,10 +170,7 @@ fn full_and_busy_are_error_values() {
     assert_eq!(hb.try_take(), Some(2));
     let boxed = sched.spawn_boxed(async {});
     assert!(boxed.is_ok());
-    assert!(matches!(
-        sched.spawn_boxed(async {}),
-        Err(SpawnError::Full(_))
-    ));
+    assert!(matches!(sched.spawn_boxed(async {}), Err(TaskSlotsFull(_))));
     sched.run();
 }
 
@@ -184,7 +182,10 @@ fn a_finished_task_cannot_be_spawned_again() {
     sched.run();
     assert_eq!(h.try_take(), Some(5));
     drop(h);
-    assert!(matches!(sched.spawn(t.as_mut()), Err(SpawnError::Busy(_))));
+    assert!(matches!(
+        sched.spawn(t.as_mut()),
+        Err(TaskSpawnError::Busy(_))
+    ));
 }
 
 #[test]
@@ -206,7 +207,7 @@ fn join_from_another_task_and_taken_errors() {
     sched.run();
     let (got, again, me) = waiter.try_take().unwrap();
     assert_eq!(got, Ok("done"));
-    assert_eq!(again, Err(JoinError::Taken));
+    assert_eq!(again, Err(TaskJoinError::Taken));
     assert_eq!(me, Some(waiter.id()));
     assert_ne!(me, Some(id));
     assert_eq!(current_task_id(), None);
@@ -248,7 +249,7 @@ fn cancel_drops_the_future_at_the_next_scheduling_point() {
     let mut forever = forever;
     assert_eq!(
         spindle_core::wait::block_on(&mut forever),
-        Err(JoinError::Cancelled)
+        Err(TaskJoinError::Cancelled)
     );
 }
 
@@ -463,7 +464,7 @@ mod no_heap {
             assert_eq!(sum.try_take(), Some(4950));
             assert_eq!(
                 spindle_core::wait::block_on_with(stuck, SpinRelax),
-                Err(JoinError::Cancelled)
+                Err(TaskJoinError::Cancelled)
             );
         });
         assert_eq!(allocs, 0);

@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use spindle_core::queue::{
-    Completion, EventHandle, PriorityQueue, Queue, SendError, Tracked, UnboundedQueue,
+    Completion, EventHandle, PriorityQueue, Queue, Tracked, TrySendError, UnboundedQueue,
 };
 use spindle_core::raw::{ParkingRawMutex as P, SpinRawMutex as S};
 use spindle_core::sync::{Event, WaitTimeoutError};
@@ -86,7 +86,7 @@ fn a_send_error_nobody_reads_releases_the_producer() {
     q.close();
     let (job, done) = Tracked::with_handle(1);
     let err = q.try_send(job).unwrap_err();
-    assert!(matches!(err, SendError::Closed(_)));
+    assert!(matches!(err, TrySendError::Closed(_)));
     assert!(!done.is_done(), "the error still holds the item");
     drop(err);
     assert!(done.is_done());

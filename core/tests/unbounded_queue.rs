@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use spindle_core::queue::{RecvError, SendError, TaskDoneError, UnboundedQueue};
+use spindle_core::queue::{
+    RecvError, RecvTimeoutError, TaskDoneError, TryRecvError, TrySendError, UnboundedQueue,
+};
 use spindle_core::raw::{ParkingRawMutex as P, SpinRawMutex as S};
 use spindle_core::sync::WaitTimeoutError;
 use spindle_test_support::CountingWaker;
@@ -21,7 +23,7 @@ fn noop_cx() -> Context<'static> {
 #[test]
 fn fifo_without_a_bound() {
     let q: UnboundedQueue<S, u32> = UnboundedQueue::default();
-    assert_eq!(q.try_recv(), Err(RecvError::Empty));
+    assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
     for i in 0..10_000 {
         q.send(i).unwrap();
     }
@@ -42,14 +44,17 @@ fn close_drains_then_reports_closed() {
     assert!(q.close());
     assert!(!q.close());
     assert!(q.is_closed());
-    assert_eq!(q.send("c".into()), Err(SendError::Closed("c".into())));
-    assert_eq!(q.try_send("d".into()), Err(SendError::Closed("d".into())));
+    assert_eq!(q.send("c".into()), Err(TrySendError::Closed("c".into())));
+    assert_eq!(
+        q.try_send("d".into()),
+        Err(TrySendError::Closed("d".into()))
+    );
     assert_eq!(q.try_recv().as_deref(), Ok("a"));
     assert_eq!(q.try_recv().as_deref(), Ok("b"));
-    assert_eq!(q.try_recv(), Err(RecvError::Closed));
+    assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
     assert_eq!(
         pin!(q.recv()).poll(&mut noop_cx()),
-        Poll::Ready(Err(RecvError::Closed))
+        Poll::Ready(Err(RecvError))
     );
 }
 
@@ -70,14 +75,8 @@ fn async_recv_is_woken_by_send_and_by_close() {
     assert!(r2.as_mut().poll(&mut cx).is_pending());
     q.close();
     assert_eq!(count.wakes(), 3);
-    assert_eq!(
-        r1.as_mut().poll(&mut cx),
-        Poll::Ready(Err(RecvError::Closed))
-    );
-    assert_eq!(
-        r2.as_mut().poll(&mut cx),
-        Poll::Ready(Err(RecvError::Closed))
-    );
+    assert_eq!(r1.as_mut().poll(&mut cx), Poll::Ready(Err(RecvError)));
+    assert_eq!(r2.as_mut().poll(&mut cx), Poll::Ready(Err(RecvError)));
 }
 
 #[test]
@@ -99,14 +98,14 @@ fn recv_timeout() {
     let q: UnboundedQueue<P, u8> = UnboundedQueue::new();
     assert_eq!(
         q.recv_timeout(Duration::from_millis(5)),
-        Err(RecvError::TimedOut)
+        Err(RecvTimeoutError::TimedOut)
     );
     q.send(1).unwrap();
     assert_eq!(q.recv_timeout(Duration::from_millis(5)), Ok(1));
     q.close();
     assert_eq!(
         q.recv_timeout(Duration::from_millis(5)),
-        Err(RecvError::Closed)
+        Err(RecvTimeoutError::Closed)
     );
 }
 

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use spindle_core::queue::{PriorityQueue, Tracked};
 use spindle_core::raw::ParkingRawMutex;
 use spindle_core::wait::block_on;
-use spindle_std::queue::{spsc, Queue, QueueRef, RecvError, SendError};
+use spindle_std::queue::{
+    spsc, Queue, QueueRef, RecvError, RecvTimeoutError, SendError, TrySendError,
+};
 use spindle_std::sync::{Event, Mutex};
 
 use crate::{failed, join, ms, write_heading};
@@ -68,7 +70,7 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One producer sends `1..=ITEMS` through a `Queue(16)` and closes it; three
-/// consumers take items until `RecvError::Closed`. Closing stops every consumer,
+/// consumers take items until `RecvError`. Closing stops every consumer,
 /// where the book's consumers had to put the sentinel back for the next one.
 fn producer_consumer(out: &mut dyn Write) -> io::Result<()> {
     const CONSUMERS: usize = 3;
@@ -85,8 +87,7 @@ fn producer_consumer(out: &mut dyn Write) -> io::Result<()> {
                                 count += 1;
                                 sum += n;
                             }
-                            Err(RecvError::Closed) => return Ok((count, sum)),
-                            Err(e) => return Err(failed(format!("recv_blocking: {e}"))),
+                            Err(RecvError) => return Ok((count, sum)),
                         }
                     }
                 })
@@ -117,7 +118,7 @@ fn producer_consumer(out: &mut dyn Write) -> io::Result<()> {
             "consumers got {count} items summing to {sum}, expected {ITEMS} summing to {ITEMS_SUM}"
         )));
     }
-    let Some(SendError::Closed(back)) = late else {
+    let Some(SendError(back)) = late else {
         return Err(failed("a send after close() did not give its value back"));
     };
     let split: Vec<String> = per_consumer.iter().map(|(c, _)| c.to_string()).collect();
@@ -129,7 +130,7 @@ fn producer_consumer(out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "  each consumer stopped on RecvError::Closed; a send after close got {back} back"
+        "  each consumer stopped on RecvError (closed and drained); a send after close got {back} back"
     )
 }
 
@@ -301,7 +302,7 @@ fn full_and_empty(out: &mut dyn Write) -> io::Result<()> {
     for item in 0..6 {
         match q.try_send(item) {
             Ok(()) => {}
-            Err(SendError::Full(back)) => {
+            Err(TrySendError::Full(back)) => {
                 log.push(format!("queue full, discarded item {back}")); // log.warning(...)
                 discarded.push(back);
             }
@@ -323,7 +324,7 @@ fn full_and_empty(out: &mut dyn Write) -> io::Result<()> {
     let t0 = Instant::now();
     let got = q.recv_timeout(TIMEOUT);
     let took = t0.elapsed();
-    if got != Err(RecvError::TimedOut) || took < TIMEOUT {
+    if got != Err(RecvTimeoutError::TimedOut) || took < TIMEOUT {
         return Err(failed(format!(
             "recv_timeout on an empty queue gave {got:?} after {}",
             ms(took)
@@ -331,12 +332,12 @@ fn full_and_empty(out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "put_nowait: try_send of items 0-5 into a Queue(4): {} (each value came back in SendError::Full)",
+        "put_nowait: try_send of items 0-5 into a Queue(4): {} (each value came back in TrySendError::Full)",
         log.join("; ")
     )?;
     writeln!(
         out,
-        "  get(timeout): recv_timeout({}) on the drained queue gave RecvError::TimedOut after {}",
+        "  get(timeout): recv_timeout({}) on the drained queue gave RecvTimeoutError::TimedOut after {}",
         ms(TIMEOUT),
         ms(took)
     )
@@ -435,7 +436,7 @@ mod tests {
         assert!(text.contains("the producer waited"));
         assert!(text.contains("queue full, discarded item 4"));
         assert!(text.contains("queue full, discarded item 5"));
-        assert!(text.contains("RecvError::TimedOut after"));
+        assert!(text.contains("RecvTimeoutError::TimedOut after"));
         assert!(text.contains("all in order"));
     }
 }

@@ -1,6 +1,6 @@
 //! Recipe 12.8, "simple parallel programming": the book's `ProcessPoolExecutor`
 //! with `submit`, `map` and `add_done_callback`, on a
-//! [`ProcessPool`](spindle_std::process::ProcessPool). Rust needs no processes to
+//! [`ProcessPool`]. Rust needs no processes to
 //! use every core (threads have no GIL), so the reason to reach for one here is
 //! isolation: a worker may crash or be killed, and only its own task fails. The
 //! demo kills a worker with SIGKILL in the middle of a task and the pool carries

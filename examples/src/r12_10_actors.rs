@@ -25,7 +25,7 @@ use std::thread;
 use std::time::Instant;
 
 use spindle_core::actor::{Actor, Addr, Mailbox, Reply};
-use spindle_core::error::SendError;
+use spindle_core::error::TrySendError;
 use spindle_core::queue::QueueRef;
 use spindle_core::raw::{NoopRawMutex, ParkingRawMutex};
 use spindle_core::sched::{Scheduler, Task};
@@ -303,7 +303,7 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
     let mailbox: Mailbox<NoopRawMutex, &str, 1> = Mailbox::new();
     mailbox.addr().try_send("first").map_err(send_failed)?;
     match mailbox.addr().try_send("second") {
-        Err(SendError::Full(msg)) => writeln!(
+        Err(TrySendError::Full(msg)) => writeln!(
             out,
             "full mailbox: try_send gave {msg:?} back (Full); nothing is dropped"
         )?,
@@ -459,10 +459,10 @@ fn capture(demo: fn(&mut dyn Write) -> io::Result<()>) -> io::Result<String> {
     String::from_utf8(text).map_err(|e| failed(e.to_string()))
 }
 
-fn send_failed<T>(e: SendError<T>) -> io::Error {
+fn send_failed(e: impl std::fmt::Display) -> io::Error {
     failed(e.to_string())
 }
 
-fn spawn_failed<T>(e: spindle_core::sched::SpawnError<T>) -> io::Error {
+fn spawn_failed(e: impl std::fmt::Display) -> io::Error {
     failed(e.to_string())
 }

@@ -61,7 +61,7 @@ pub fn shared_registry(out: &mut dyn Write) -> io::Result<()> {
     use spindle_std::queue::Queue;
 
     const ROOMS: usize = 20;
-    let err = |e: spindle_std::exchange::RegistryError| failed(e.to_string());
+    let err = |e: spindle_std::exchange::InvalidTopic| failed(e.to_string());
     // A shared registry's subscribers live as long as it may (`'static`).
     static TEMPS: Queue<(usize, i32), 32> = Queue::new();
     let temps = &TEMPS;

@@ -128,7 +128,7 @@ fn task_demo(console: &Console<'_>) -> io::Result<()> {
     Ok(())
 }
 
-fn spawn_failed<T>(e: spindle_core::sched::SpawnError<T>) -> io::Error {
+fn spawn_failed(e: impl std::fmt::Display) -> io::Error {
     failed(e.to_string())
 }
 

@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use spindle_std::poll::{PollableQueue, Ready, RecvError, Selector, Timer};
+use spindle_std::poll::{PollableQueue, Ready, Selector, Timer, TryRecvError};
 
 use crate::{failed, join, ms, write_heading};
 
@@ -79,8 +79,8 @@ fn book_consumer(out: &mut dyn Write) -> io::Result<()> {
                 loop {
                     match queues[r.key].try_recv() {
                         Ok(item) => got.entry(r.key).or_default().push(item),
-                        Err(RecvError::Empty) => break,
-                        Err(_) => {
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Closed) => {
                             // Closed and drained (the book's producers just stop).
                             selector.deregister(&r.key).map_err(err)?;
                             open -= 1;

@@ -21,7 +21,7 @@
 //! A restarted actor is rebuilt by the supervisor's factory and goes on with the
 //! same mailbox; the message whose handling panicked is lost. When the supervisor
 //! gives up it closes the mailbox, so senders get their messages back
-//! (`SendError::Closed`) instead of waiting forever.
+//! (`SendError`, `TrySendError::Closed`) instead of waiting forever.
 //!
 //! ```
 //! use std::sync::Arc;

@@ -28,9 +28,9 @@ use spindle_core::exchange as core_exchange;
 use spindle_core::raw::ParkingRawMutex;
 
 pub use spindle_core::exchange::{
-    from_fn, is_valid_name, is_valid_pattern, topic_matches, ExchangeFull, FnSubscriber, Overflow,
-    PublishError, Refused, RegistryError, Report, Stats, Subscriber, SubscriberId, SubscriberRef,
-    Tap,
+    from_fn, is_valid_name, is_valid_pattern, topic_matches, ExchangeFull, FnSubscriber,
+    InvalidTopic, Overflow, PublishError, Refused, RegistryError, Report, Stats, Subscriber,
+    SubscriberId, SubscriberRef, Tap,
 };
 
 /// [`spindle_core::exchange::Exchange`] for OS threads: `S` subscriber slots.

@@ -25,7 +25,10 @@ use spindle_core::queue as core_queue;
 use spindle_core::raw::ParkingRawMutex;
 
 pub use spindle_core::queue::spsc;
-pub use spindle_core::queue::{EventHandle, RecvError, SendError, TaskDoneError, Tracked};
+pub use spindle_core::queue::{
+    EventHandle, RecvError, RecvTimeoutError, SendError, SendTimeoutError, TaskDoneError, Tracked,
+    TryRecvError, TrySendError,
+};
 
 /// [`spindle_core::queue::Queue`] for OS threads: bounded MPMC, Python's
 /// `queue.Queue(maxsize=N)`. `N` of 0 is refused by `cargo build`, not by

@@ -11,8 +11,9 @@ use spindle_core::sync as core_sync;
 pub use spindle_core::raw::ParkingRawMutex as RawMutex;
 pub use spindle_core::sync::ordered;
 pub use spindle_core::sync::{
-    AcquireError, AcquireTimeoutError, RecvError, ReleaseError, SendError, TryAcquireError,
-    TryLockError, WaitGroupError, WaitTimeoutError,
+    AcquireError, AcquireTimeoutError, RecvError, RecvTimeoutError, ReleaseError, TryAcquireError,
+    TryLockError, TryRecvError, TrySendError, WaitGroupOverflow, WaitGroupUnderflow,
+    WaitTimeoutError,
 };
 
 /// [`spindle_core::sync::Mutex`] for OS threads.

@@ -33,7 +33,7 @@ fn panic_is_reported_through_join_and_closes_the_mailbox() {
     assert_eq!(err.message, "unlucky 13");
     assert_eq!(err.restarts, 0);
     assert!(err.to_string().contains("unlucky 13"));
-    assert_eq!(inbox.addr().send_blocking(2), Err(SendError::Closed(2)));
+    assert_eq!(inbox.addr().send_blocking(2), Err(SendError(2)));
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn thread_actor_answers_every_owned_ask() {
     // A closed actor gives the request back, its reply dropped: the promise is never made.
     assert!(matches!(
         inbox.addr().ask_owned_blocking(|r| (1, r)),
-        Err(SendError::Closed((1, _)))
+        Err(SendError((1, _)))
     ));
     assert!(h.join().is_ok());
 }

@@ -10,7 +10,7 @@ use std::thread;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use spindle_std::poll::{
     FdLevel, PollableEvent, PollablePriorityQueue, PollableQueue, PollableUnboundedQueue,
-    RecvError, SendError,
+    TryRecvError, TrySendError,
 };
 
 /// Whether `source` is readable right now (a zero-timeout `poll(2)`).
@@ -40,14 +40,14 @@ fn bounded_fill_drain_close() {
             q.try_send(n).unwrap();
             assert!(readable(&q));
         }
-        assert_eq!(q.try_send(9), Err(SendError::Full(9)));
+        assert_eq!(q.try_send(9), Err(TrySendError::Full(9)));
         assert!(readable(&q));
         for n in 0..4 {
             assert!(readable(&q), "still {} queued", 4 - n);
             assert_eq!(q.try_recv(), Ok(n));
         }
         assert!(!readable(&q), "drained: not readable");
-        assert_eq!(q.try_recv(), Err(RecvError::Empty));
+        assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
         assert!(!readable(&q));
         // Refill, then close with items inside: readable until drained and after.
         q.send_blocking(10).unwrap();
@@ -59,8 +59,8 @@ fn bounded_fill_drain_close() {
         assert_eq!(q.recv_blocking(), Ok(10));
         assert_eq!(q.recv_timeout(std::time::Duration::from_secs(1)), Ok(11));
         assert!(readable(&q), "closed: readable for good");
-        assert_eq!(q.try_recv(), Err(RecvError::Closed));
-        assert_eq!(q.try_send(12), Err(SendError::Closed(12)));
+        assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
+        assert_eq!(q.try_send(12), Err(TrySendError::Closed(12)));
         assert!(readable(&q));
     }
 }
@@ -79,7 +79,7 @@ fn priority_fill_drain_close() {
         assert!(!readable(&q));
         q.close();
         assert!(readable(&q));
-        assert_eq!(q.try_recv(), Err(RecvError::Closed));
+        assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
         assert!(readable(&q));
     }
 }
@@ -99,8 +99,8 @@ fn unbounded_fill_drain_close() {
         assert!(!readable(&q));
         q.close();
         assert!(readable(&q));
-        assert_eq!(q.send(1), Err(SendError::Closed(1)));
-        assert_eq!(q.try_recv(), Err(RecvError::Closed));
+        assert_eq!(q.send(1), Err(TrySendError::Closed(1)));
+        assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
     }
 }
 
@@ -163,7 +163,7 @@ fn across_threads_every_item_once() {
                         seen[v as usize] = true;
                         got += 1;
                     }
-                    Err(RecvError::Empty) => break,
+                    Err(TryRecvError::Empty) => break,
                     Err(e) => panic!("unexpected {e}"),
                 }
             }

@@ -17,6 +17,19 @@ fn gate() -> (Arc<Event>, impl Fn() + Send + 'static) {
     })
 }
 
+/// A blocker that also says when a worker started it: a worker frees a bounded
+/// queue's room for a task before it runs it, so once `started` is set the room
+/// is back (the queue being empty alone does not say that yet).
+fn started_gate() -> (Arc<Event>, Arc<Event>, impl Fn() + Send + 'static) {
+    let started = Arc::new(Event::new());
+    let s = started.clone();
+    let (go, wait) = gate();
+    (started, go, move || {
+        s.set();
+        wait();
+    })
+}
+
 #[test]
 fn shutdown_wait_runs_everything_pending() {
     let pool = ThreadPool::new(2).unwrap();
@@ -112,13 +125,13 @@ fn bounded_queue_reject_policy() {
         .when_full(FullPolicy::Reject)
         .build()
         .unwrap();
-    let (go, wait) = gate();
+    let (started, go, wait) = started_gate();
     let busy = pool.submit(wait).unwrap();
-    // Wait until the worker has taken the blocker off the queue.
-    let t0 = std::time::Instant::now();
-    while pool.queued() > 0 && t0.elapsed() < PATIENCE {
-        std::thread::yield_now();
-    }
+    // Wait until the worker has taken the blocker off the queue (and freed its room).
+    assert!(
+        started.wait_timeout(PATIENCE).is_ok(),
+        "the worker never started"
+    );
     let a = pool.submit(|| 1).unwrap();
     let b = pool.submit(|| 2).unwrap();
     match pool.submit(|| 3) {
@@ -177,12 +190,13 @@ fn shutdown_wakes_a_submitter_waiting_for_room() {
             .build()
             .unwrap(),
     );
-    let (go, wait) = gate();
+    let (started, go, wait) = started_gate();
     let busy = pool.submit(wait).unwrap();
-    let t0 = std::time::Instant::now();
-    while pool.queued() > 0 && t0.elapsed() < PATIENCE {
-        std::thread::yield_now();
-    }
+    // Wait until the worker has taken the blocker off the queue (and freed its room).
+    assert!(
+        started.wait_timeout(PATIENCE).is_ok(),
+        "the worker never started"
+    );
     let queued = pool.submit(|| 1).unwrap();
     let p = pool.clone();
     let blocked = std::thread::spawn(move || p.submit(|| 2).map(|_| ()).is_err());

@@ -8,7 +8,7 @@ use mutex_traits::ScopedRawMutex;
 
 use super::error::AskError;
 use super::reply::{Promise, Reply};
-use crate::error::SendError;
+use crate::error::{SendError, TrySendError};
 use crate::queue::QueueRef;
 use crate::sync::Oneshot;
 
@@ -22,14 +22,14 @@ use crate::sync::Oneshot;
 ///
 /// ```
 /// use spindle_core::actor::{Addr, Mailbox};
-/// use spindle_core::error::SendError;
+/// use spindle_core::error::TrySendError;
 /// use spindle_core::raw::NoopRawMutex;
 ///
 /// let mailbox: Mailbox<NoopRawMutex, u32, 1> = Mailbox::new();
 /// let addr: Addr<'_, NoopRawMutex, u32> = mailbox.addr();
 /// let copy = addr; // `Copy`: hand it to as many senders as you like
 /// addr.try_send(1).unwrap();
-/// assert_eq!(copy.try_send(2), Err(SendError::Full(2)));
+/// assert_eq!(copy.try_send(2), Err(TrySendError::Full(2)));
 /// assert_eq!(mailbox.try_recv(), Ok(1));
 /// ```
 pub struct Addr<'a, R, M> {
@@ -62,19 +62,19 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     }
 
     /// Sends `msg` if the mailbox has room now, without waiting. On failure the
-    /// message comes back: [`SendError::Full`] or [`SendError::Closed`].
+    /// message comes back: [`TrySendError::Full`] or [`TrySendError::Closed`].
     ///
     /// ```
     /// use spindle_core::actor::Mailbox;
-    /// use spindle_core::error::SendError;
+    /// use spindle_core::error::TrySendError;
     /// use spindle_core::raw::NoopRawMutex;
     ///
     /// let mailbox: Mailbox<NoopRawMutex, &str, 2> = Mailbox::new();
     /// let addr = mailbox.addr();
     /// addr.close();
-    /// assert_eq!(addr.try_send("late"), Err(SendError::Closed("late")));
+    /// assert_eq!(addr.try_send("late"), Err(TrySendError::Closed("late")));
     /// ```
-    pub fn try_send(&self, msg: M) -> Result<(), SendError<M>> {
+    pub fn try_send(&self, msg: M) -> Result<(), TrySendError<M>> {
         self.mailbox.try_send(msg)
     }
 
@@ -115,13 +115,14 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     }
 
     /// Closes the mailbox: the book's `ActorExit`. Later sends get their message
-    /// back ([`SendError::Closed`]); the actor still handles every message already
+    /// back (`Closed`: [`TrySendError::Closed`], [`SendError`]); the actor still
+    /// handles every message already
     /// queued, then its receive loop ends. Returns `false` if it was closed
     /// already.
     ///
     /// ```
     /// use spindle_core::actor::Mailbox;
-    /// use spindle_core::error::RecvError;
+    /// use spindle_core::error::TryRecvError;
     /// use spindle_core::raw::NoopRawMutex;
     ///
     /// let mailbox: Mailbox<NoopRawMutex, u32, 4> = Mailbox::new();
@@ -130,7 +131,7 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     /// assert!(addr.close());
     /// assert!(!addr.close());
     /// assert_eq!(mailbox.try_recv(), Ok(1)); // queued messages are still handled
-    /// assert_eq!(mailbox.try_recv(), Err(RecvError::Closed));
+    /// assert_eq!(mailbox.try_recv(), Err(TryRecvError::Closed));
     /// ```
     pub fn close(&self) -> bool {
         self.mailbox.close()
@@ -188,7 +189,7 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
         &self,
         slot: &'s Oneshot<RS, T>,
         make: impl FnOnce(Reply<'s, RS, T>) -> M,
-    ) -> Result<Promise<'s, RS, T>, AskError<SendError<M>>> {
+    ) -> Result<Promise<'s, RS, T>, AskError<TrySendError<M>>> {
         if !slot.claim() {
             return Err(AskError::SlotInUse);
         }
@@ -287,7 +288,7 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     pub fn try_ask_owned<RS: ScopedRawMutex + ConstInit, T>(
         &self,
         make: impl FnOnce(Reply<'static, RS, T>) -> M,
-    ) -> Result<Promise<'static, RS, T>, SendError<M>> {
+    ) -> Result<Promise<'static, RS, T>, TrySendError<M>> {
         let (reply, promise) = super::reply::pair();
         self.try_send(make(reply))?;
         Ok(promise)

@@ -6,7 +6,7 @@ use core::fmt;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 use super::addr::Addr;
-use crate::error::RecvError;
+use crate::error::{RecvError, TryRecvError};
 use crate::queue::{Queue, QueueRef};
 
 /// An actor written the way the book subclasses `Actor`: a state that handles one
@@ -242,23 +242,23 @@ impl<R: ScopedRawMutex, M, const N: usize> Mailbox<R, M, N> {
         self.queue.is_closed()
     }
 
-    /// The next message if one waits: [`RecvError::Empty`] if none yet,
-    /// [`RecvError::Closed`] once closed and drained.
+    /// The next message if one waits: [`TryRecvError::Empty`] if none yet,
+    /// [`TryRecvError::Closed`] once closed and drained.
     ///
     /// ```
     /// use spindle_core::actor::Mailbox;
-    /// use spindle_core::error::RecvError;
+    /// use spindle_core::error::TryRecvError;
     /// use spindle_core::raw::NoopRawMutex;
     ///
     /// let m: Mailbox<NoopRawMutex, u8, 3> = Mailbox::new();
-    /// assert_eq!(m.try_recv(), Err(RecvError::Empty));
+    /// assert_eq!(m.try_recv(), Err(TryRecvError::Empty));
     /// ```
-    pub fn try_recv(&self) -> Result<M, RecvError> {
+    pub fn try_recv(&self) -> Result<M, TryRecvError> {
         self.queue.try_recv()
     }
 
     /// The next message, waiting asynchronously for one (the book's
-    /// `self.recv()`). [`RecvError::Closed`] once closed and drained: the end of
+    /// `self.recv()`). [`RecvError`] once closed and drained: the end of
     /// the actor's loop.
     ///
     /// ```
@@ -271,7 +271,7 @@ impl<R: ScopedRawMutex, M, const N: usize> Mailbox<R, M, N> {
     /// m.addr().try_send(1).unwrap();
     /// m.close();
     /// assert_eq!(block_on(m.recv()), Ok(1));
-    /// assert_eq!(block_on(m.recv()), Err(RecvError::Closed));
+    /// assert_eq!(block_on(m.recv()), Err(RecvError));
     /// ```
     pub async fn recv(&self) -> Result<M, RecvError> {
         self.queue.recv().await

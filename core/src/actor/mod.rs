@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `class PrintActor(Actor)` with `run()` | an [`Actor`] impl run by [`Mailbox::run`], or a plain `async fn` over the mailbox |
 //! | `self._mailbox = Queue()` | [`Mailbox::new`] (bounded: `N` messages) |
-//! | `a.send(msg)` | [`Addr::send`]`.await`, [`Addr::send_blocking`], [`Addr::try_send`] → `Err(SendError::Full(msg))` |
+//! | `a.send(msg)` | [`Addr::send`]`.await`, [`Addr::send_blocking`], [`Addr::try_send`] → `Err(TrySendError::Full(msg))` |
 //! | `self.recv()` | [`Mailbox::recv`]`.await` |
 //! | `a.close()` (the `ActorExit` sentinel) | [`Addr::close`]: the actor handles what is queued, then its loop ends |
 //! | `a.start()` / `a.join()` | spawn the actor's future; await or take its [`JoinHandle`](crate::sched::JoinHandle) |

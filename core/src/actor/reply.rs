@@ -5,13 +5,15 @@
 //! by reference count ([`pair`]).
 //!
 //! An actor that drops a `Reply` without answering closes the slot, so the asker
-//! gets [`RecvError::Closed`] instead of waiting forever.
+//! gets [`RecvError`] instead of waiting forever.
 
 use core::fmt;
 
 use mutex_traits::ScopedRawMutex;
 
-use crate::error::{RecvError, SendError};
+#[cfg(feature = "std")]
+use crate::error::RecvTimeoutError;
+use crate::error::{RecvError, TryRecvError, TrySendError};
 use crate::sync::Oneshot;
 
 #[cfg(feature = "alloc")]
@@ -36,7 +38,7 @@ impl<R, T> Slot<'_, R, T> {
 
 /// The answering half of a request: put it in the message; the actor calls
 /// [`send`](Self::send) once. Dropping it unanswered tells the asker
-/// ([`RecvError::Closed`]).
+/// ([`RecvError`]).
 ///
 /// ```
 /// use spindle_core::actor::{Promise, Reply};
@@ -73,19 +75,19 @@ impl<'a, R: ScopedRawMutex, T> Reply<'a, R, T> {
     }
 
     /// Answers the request and wakes the asker. Fails, giving the value back, if
-    /// the slot was not fresh ([`SendError::Full`] or [`SendError::Closed`]).
+    /// the slot was not fresh ([`TrySendError::Full`] or [`TrySendError::Closed`]).
     ///
     /// ```
     /// use spindle_core::actor::Reply;
-    /// use spindle_core::error::SendError;
+    /// use spindle_core::error::TrySendError;
     /// use spindle_core::raw::NoopRawMutex;
     /// use spindle_core::sync::Oneshot;
     ///
     /// let slot: Oneshot<NoopRawMutex, u8> = Oneshot::new();
     /// Reply::new(&slot).send(1).unwrap();
-    /// assert_eq!(Reply::new(&slot).send(2), Err(SendError::Full(2)));
+    /// assert_eq!(Reply::new(&slot).send(2), Err(TrySendError::Full(2)));
     /// ```
-    pub fn send(self, value: T) -> Result<(), SendError<T>> {
+    pub fn send(self, value: T) -> Result<(), TrySendError<T>> {
         self.slot.get().send(value)
     }
 }
@@ -109,15 +111,15 @@ impl<R: ScopedRawMutex, T> fmt::Debug for Reply<'_, R, T> {
 ///
 /// ```
 /// use spindle_core::actor::{Promise, Reply};
-/// use spindle_core::error::RecvError;
+/// use spindle_core::error::{RecvError, TryRecvError};
 /// use spindle_core::raw::NoopRawMutex;
 /// use spindle_core::sync::Oneshot;
 ///
 /// let slot: Oneshot<NoopRawMutex, u32> = Oneshot::new();
 /// let promise = Promise::new(&slot);
-/// assert_eq!(promise.try_get(), Err(RecvError::Empty));
+/// assert_eq!(promise.try_get(), Err(TryRecvError::Empty));
 /// drop(Reply::new(&slot)); // the actor dropped the request unanswered
-/// assert_eq!(promise.get_blocking(), Err(RecvError::Closed));
+/// assert_eq!(promise.get_blocking(), Err(RecvError));
 /// ```
 pub struct Promise<'a, R: ScopedRawMutex, T> {
     slot: Slot<'a, R, T>,
@@ -158,12 +160,12 @@ impl<'a, R: ScopedRawMutex, T> Promise<'a, R, T> {
         self.slot.get().is_full()
     }
 
-    /// The answer, if it has come: [`RecvError::Empty`] if not yet,
-    /// [`RecvError::Closed`] if it never will (or was taken already).
+    /// The answer, if it has come: [`TryRecvError::Empty`] if not yet,
+    /// [`TryRecvError::Closed`] if it never will (or was taken already).
     ///
     /// ```
     /// use spindle_core::actor::{Promise, Reply};
-    /// use spindle_core::error::RecvError;
+    /// use spindle_core::error::TryRecvError;
     /// use spindle_core::raw::NoopRawMutex;
     /// use spindle_core::sync::Oneshot;
     ///
@@ -171,13 +173,13 @@ impl<'a, R: ScopedRawMutex, T> Promise<'a, R, T> {
     /// let promise = Promise::new(&slot);
     /// Reply::new(&slot).send(5).unwrap();
     /// assert_eq!(promise.try_get(), Ok(5));
-    /// assert_eq!(promise.try_get(), Err(RecvError::Closed));
+    /// assert_eq!(promise.try_get(), Err(TryRecvError::Closed));
     /// ```
-    pub fn try_get(&self) -> Result<T, RecvError> {
+    pub fn try_get(&self) -> Result<T, TryRecvError> {
         self.slot.get().try_recv()
     }
 
-    /// Waits asynchronously for the answer; [`RecvError::Closed`] if the actor
+    /// Waits asynchronously for the answer; [`RecvError`] if the actor
     /// dropped the request unanswered.
     ///
     /// ```
@@ -210,21 +212,22 @@ impl<'a, R: ScopedRawMutex, T> Promise<'a, R, T> {
         self.slot.get().recv_blocking()
     }
 
-    /// Waits at most `timeout` for the answer: [`RecvError::TimedOut`] if none came.
+    /// Waits at most `timeout` for the answer: [`RecvTimeoutError::TimedOut`] if
+    /// none came, [`RecvTimeoutError::Closed`] if none will.
     ///
     /// ```
     /// use std::time::Duration;
     /// use spindle_core::actor::Promise;
-    /// use spindle_core::error::RecvError;
+    /// use spindle_core::error::RecvTimeoutError;
     /// use spindle_core::raw::ParkingRawMutex;
     /// use spindle_core::sync::Oneshot;
     ///
     /// let slot: Oneshot<ParkingRawMutex, u8> = Oneshot::new();
     /// let promise = Promise::new(&slot);
-    /// assert_eq!(promise.get_timeout(Duration::from_millis(1)), Err(RecvError::TimedOut));
+    /// assert_eq!(promise.get_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::TimedOut));
     /// ```
     #[cfg(feature = "std")]
-    pub fn get_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvError> {
+    pub fn get_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvTimeoutError> {
         self.slot.get().recv_timeout(timeout)
     }
 }

@@ -5,7 +5,6 @@
 use mutex_traits::ScopedRawMutex;
 
 use super::Addr;
-use crate::error::SendError;
 use crate::exchange::{Refused, Subscriber};
 
 /// An actor's [`Addr`] subscribes with a clone of each
@@ -35,10 +34,6 @@ use crate::exchange::{Refused, Subscriber};
 /// ```
 impl<R: ScopedRawMutex, T: Clone> Subscriber<T> for Addr<'_, R, T> {
     fn try_deliver(&self, msg: &T) -> Result<(), Refused> {
-        match self.try_send(msg.clone()) {
-            Ok(()) => Ok(()),
-            Err(SendError::Full(_)) | Err(SendError::TimedOut(_)) => Err(Refused::Full),
-            Err(SendError::Closed(_)) => Err(Refused::Closed),
-        }
+        self.try_send(msg.clone()).map_err(Refused::from)
     }
 }

@@ -30,7 +30,8 @@ use core::task::Poll;
 use mutex::BlockingMutex;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
-use super::policy::{ExchangeFull, Overflow, PublishError, Refused, Report, Stats};
+use super::error::{ExchangeFull, PublishError, Refused};
+use super::policy::{Overflow, Report, Stats};
 use super::subscriber::Subscriber;
 use crate::loom::{AtomicUsize, Ordering};
 use crate::sync::Mutex;
@@ -55,7 +56,7 @@ impl SubscriberId {
     }
 }
 
-enum Entry<'a, T> {
+enum SubscriberSlot<'a, T> {
     Free,
     Open {
         sub: SubscriberRef<'a, T>,
@@ -65,8 +66,8 @@ enum Entry<'a, T> {
     Closing,
 }
 
-struct Table<'a, T, const S: usize> {
-    entries: [Entry<'a, T>; S],
+struct SubscriberTable<'a, T, const S: usize> {
+    entries: [SubscriberSlot<'a, T>; S],
     /// Which of `active` new sends count themselves in.
     epoch: usize,
     next_generation: usize,
@@ -176,7 +177,7 @@ enum Mode {
 /// assert_eq!((task_a.try_recv(), task_b.try_recv()), (Ok("msg1"), Ok("msg1")));
 /// ```
 pub struct Exchange<'a, R, T, const S: usize> {
-    table: BlockingMutex<R, Table<'a, T, S>>,
+    table: BlockingMutex<R, SubscriberTable<'a, T, S>>,
     slots: [SlotState; S],
     active: [AtomicUsize; 2],
     detaching: Mutex<R, ()>,
@@ -188,7 +189,7 @@ impl<'a, R: ScopedRawMutex + ConstInit, T, const S: usize> Exchange<'a, R, T, S>
         /// initialise a `static`.
         pub fn new() -> Self {
             Self {
-                table: BlockingMutex::new(Table {
+                table: BlockingMutex::new(SubscriberTable {
                     entries: entries::<T, S>(),
                     epoch: 0,
                     next_generation: 1,
@@ -203,13 +204,13 @@ impl<'a, R: ScopedRawMutex + ConstInit, T, const S: usize> Exchange<'a, R, T, S>
 }
 
 #[cfg(not(loom))]
-const fn entries<'a, T, const S: usize>() -> [Entry<'a, T>; S] {
-    [const { Entry::Free }; S]
+const fn entries<'a, T, const S: usize>() -> [SubscriberSlot<'a, T>; S] {
+    [const { SubscriberSlot::Free }; S]
 }
 
 #[cfg(loom)]
-fn entries<'a, T, const S: usize>() -> [Entry<'a, T>; S] {
-    core::array::from_fn(|_| Entry::Free)
+fn entries<'a, T, const S: usize>() -> [SubscriberSlot<'a, T>; S] {
+    core::array::from_fn(|_| SubscriberSlot::Free)
 }
 
 #[cfg(not(loom))]
@@ -256,7 +257,7 @@ impl<'a, R: ScopedRawMutex, T, const S: usize> Exchange<'a, R, T, S> {
             let slot = t
                 .entries
                 .iter()
-                .position(|e| matches!(e, Entry::Free))
+                .position(|e| matches!(e, SubscriberSlot::Free))
                 .ok_or(ExchangeFull)?;
             let generation = t.next_generation;
             t.next_generation = match generation.wrapping_add(1) {
@@ -269,7 +270,7 @@ impl<'a, R: ScopedRawMutex, T, const S: usize> Exchange<'a, R, T, S> {
             state.dropped.store(0, Ordering::Relaxed);
             state.refused.store(0, Ordering::Relaxed);
             state.generation.store(generation, Ordering::Relaxed);
-            t.entries[slot] = Entry::Open {
+            t.entries[slot] = SubscriberSlot::Open {
                 sub,
                 policy,
                 generation,
@@ -300,10 +301,10 @@ impl<'a, R: ScopedRawMutex, T, const S: usize> Exchange<'a, R, T, S> {
         let old_epoch = self.table.with_lock(|t| {
             let slot = t.entries.get_mut(id.slot)?;
             match slot {
-                Entry::Open { generation, .. } if *generation == id.generation => {}
+                SubscriberSlot::Open { generation, .. } if *generation == id.generation => {}
                 _ => return None,
             }
-            *slot = Entry::Closing;
+            *slot = SubscriberSlot::Closing;
             self.slots[id.slot].generation.store(0, Ordering::Relaxed);
             t.attached -= 1;
             let old = t.epoch;
@@ -316,7 +317,8 @@ impl<'a, R: ScopedRawMutex, T, const S: usize> Exchange<'a, R, T, S> {
             round = round.saturating_add(1);
         }
         let stats = self.slots[id.slot].stats();
-        self.table.with_lock(|t| t.entries[id.slot] = Entry::Free);
+        self.table
+            .with_lock(|t| t.entries[id.slot] = SubscriberSlot::Free);
         Some(stats)
     }
 
@@ -369,7 +371,7 @@ impl<'a, R: ScopedRawMutex, T, const S: usize> Exchange<'a, R, T, S> {
         self.table.with_lock(|t| {
             let mut targets = heapless::Vec::new();
             for (slot, e) in t.entries.iter().enumerate() {
-                if let Entry::Open {
+                if let SubscriberSlot::Open {
                     sub,
                     policy,
                     generation,

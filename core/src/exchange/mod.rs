@@ -47,6 +47,7 @@
 //! assert_eq!(LOG.count(), 6);
 //! ```
 
+mod error;
 #[allow(clippy::module_inception)]
 mod exchange;
 mod pattern;
@@ -57,9 +58,10 @@ mod shared;
 mod subscriber;
 mod tap;
 
+pub use error::{ExchangeFull, InvalidTopic, PublishError, Refused, RegistryError};
 pub use exchange::{Exchange, SubscriberId, SubscriberRef, Subscription};
 pub use pattern::{is_valid_name, is_valid_pattern, topic_matches};
-pub use policy::{ExchangeFull, Overflow, PublishError, Refused, RegistryError, Report, Stats};
+pub use policy::{Overflow, Report, Stats};
 pub use registry::{PatternSubscription, Registry};
 #[cfg(feature = "alloc")]
 pub use shared::{SharedPatternSubscription, SharedRegistry};

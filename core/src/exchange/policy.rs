@@ -1,7 +1,6 @@
 //! What an exchange does when a subscriber cannot take a message now, and the
-//! counters and reports that make every outcome visible.
-
-use core::fmt;
+//! counters and reports that make every outcome visible. (The errors are in
+//! `error.rs`.)
 
 /// What [`Exchange`](super::Exchange) does when a subscriber is full.
 ///
@@ -79,81 +78,3 @@ impl Report {
         self.dropped == 0 && self.refused == 0
     }
 }
-
-/// Why a subscriber did not accept a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refused {
-    /// No room now (its overflow policy decides what happens).
-    Full,
-    /// It will never accept messages again (e.g. a closed queue).
-    Closed,
-}
-
-impl fmt::Display for Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Refused::Full => "subscriber full",
-            Refused::Closed => "subscriber closed",
-        })
-    }
-}
-
-/// A send that some subscriber refused (policy `Error`, a closed subscriber, or
-/// `Wait` in a `try_send`). The others got the message; the report says how many.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PublishError {
-    /// What the send did.
-    pub report: Report,
-}
-
-impl fmt::Display for PublishError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} subscriber(s) refused the message ({} delivered, {} dropped)",
-            self.report.refused, self.report.delivered, self.report.dropped
-        )
-    }
-}
-
-/// Every subscriber slot of the exchange is taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExchangeFull;
-
-impl fmt::Display for ExchangeFull {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("every subscriber slot of the exchange is taken")
-    }
-}
-
-/// Why a [`Registry`](super::Registry) call failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RegistryError {
-    /// Every exchange of the registry is named already.
-    ExchangesFull,
-    /// Every pattern-subscription slot is taken.
-    PatternsFull,
-    /// A name or pattern is malformed (empty, or `+`/`#` not a whole level, or `#`
-    /// not last; names may not contain `+` or `#`).
-    InvalidTopic,
-}
-
-impl fmt::Display for RegistryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            RegistryError::ExchangesFull => "every exchange of the registry is named",
-            RegistryError::PatternsFull => "every pattern-subscription slot is taken",
-            RegistryError::InvalidTopic => "malformed exchange name or topic pattern",
-        })
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for Refused {}
-#[cfg(feature = "std")]
-impl std::error::Error for PublishError {}
-#[cfg(feature = "std")]
-impl std::error::Error for ExchangeFull {}
-#[cfg(feature = "std")]
-impl std::error::Error for RegistryError {}

@@ -7,9 +7,10 @@ use core::fmt;
 use mutex::BlockingMutex;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
+use super::error::RegistryError;
 use super::exchange::{Exchange, SubscriberId, SubscriberRef};
 use super::pattern::{is_valid_name, is_valid_pattern, topic_matches};
-use super::policy::{Overflow, RegistryError, Stats};
+use super::policy::{Overflow, Stats};
 
 struct PatternEntry<'a, T, const E: usize> {
     pattern: &'a str,

@@ -28,9 +28,10 @@ use core::fmt;
 use mutex::BlockingMutex;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
+use super::error::InvalidTopic;
 use super::exchange::{Exchange, SubscriberId, SubscriberRef};
 use super::pattern::{is_valid_name, is_valid_pattern, topic_matches};
-use super::policy::{Overflow, RegistryError, Stats};
+use super::policy::{Overflow, Stats};
 
 /// The exchange type a [`SharedRegistry`] hands out.
 type Shared<R, T, const S: usize> = Exchange<'static, R, T, S>;
@@ -69,13 +70,13 @@ impl<R: ScopedRawMutex, T: 'static, const S: usize> PatternEntry<R, T, S> {
     }
 }
 
-struct Table<R, T: 'static, const S: usize> {
+struct NameTable<R, T: 'static, const S: usize> {
     exchanges: BTreeMap<String, Arc<Shared<R, T, S>>>,
     patterns: Vec<Arc<PatternEntry<R, T, S>>>,
 }
 
 struct Inner<R, T: 'static, const S: usize> {
-    table: BlockingMutex<R, Table<R, T, S>>,
+    table: BlockingMutex<R, NameTable<R, T, S>>,
 }
 
 /// Named exchanges of up to `S` subscribers each, on the heap: as many exchanges
@@ -125,7 +126,7 @@ impl<R: ScopedRawMutex + ConstInit, T: 'static, const S: usize> SharedRegistry<R
     pub fn new() -> Self {
         Self {
             inner: Arc::new(Inner {
-                table: BlockingMutex::new(Table {
+                table: BlockingMutex::new(NameTable {
                     exchanges: BTreeMap::new(),
                     patterns: Vec::new(),
                 }),
@@ -155,12 +156,12 @@ impl<R: ScopedRawMutex + ConstInit, T: 'static, const S: usize> SharedRegistry<R
     /// `get_exchange(name)`); the same `Arc` for the same name. A new exchange
     /// starts with every pattern subscription that matches its name attached.
     ///
-    /// Errors: [`RegistryError::InvalidTopic`] for an empty name or one with `+` or
+    /// Errors: [`InvalidTopic`] for an empty name or one with `+` or
     /// `#`. There is no limit on the number of exchanges.
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use spindle_core::exchange::{RegistryError, SharedRegistry};
+    /// use spindle_core::exchange::{InvalidTopic, SharedRegistry};
     /// use spindle_core::raw::SpinRawMutex;
     ///
     /// let reg: SharedRegistry<SpinRawMutex, u8, 2> = SharedRegistry::new();
@@ -170,11 +171,11 @@ impl<R: ScopedRawMutex + ConstInit, T: 'static, const S: usize> SharedRegistry<R
     ///     reg.exchange(&format!("many/{n}")).unwrap();
     /// }
     /// assert_eq!(reg.len(), 101);
-    /// assert_eq!(reg.exchange("bad/+").unwrap_err(), RegistryError::InvalidTopic);
+    /// assert_eq!(reg.exchange("bad/+").unwrap_err(), InvalidTopic);
     /// ```
-    pub fn exchange(&self, name: &str) -> Result<Arc<Shared<R, T, S>>, RegistryError> {
+    pub fn exchange(&self, name: &str) -> Result<Arc<Shared<R, T, S>>, InvalidTopic> {
         if !is_valid_name(name) {
-            return Err(RegistryError::InvalidTopic);
+            return Err(InvalidTopic);
         }
         Ok(self.inner.table.with_lock(|t| {
             if let Some(exchange) = t.exchanges.get(name) {
@@ -245,11 +246,11 @@ impl<R: ScopedRawMutex, T: 'static, const S: usize> SharedRegistry<R, T, S> {
     /// returned guard is dropped. A matching exchange with no free subscriber slot
     /// is skipped and counted in [`SharedPatternSubscription::missed`].
     ///
-    /// Errors: [`RegistryError::InvalidTopic`] for a malformed pattern. There is no
+    /// Errors: [`InvalidTopic`] for a malformed pattern. There is no
     /// limit on the number of pattern subscriptions.
     ///
     /// ```
-    /// use spindle_core::exchange::{Overflow, RegistryError, SharedRegistry};
+    /// use spindle_core::exchange::{InvalidTopic, Overflow, SharedRegistry};
     /// use spindle_core::queue::Queue;
     /// use spindle_core::raw::CriticalSectionRawMutex;
     ///
@@ -265,19 +266,19 @@ impl<R: ScopedRawMutex, T: 'static, const S: usize> SharedRegistry<R, T, S> {
     /// a.try_send(3).unwrap();
     /// assert_eq!((ALL.try_recv(), ALL.try_recv(), ALL.len()), (Ok(2), Ok(1), 0));
     /// let bad = reg.subscribe_pattern("sensors/#/x", &ALL, Overflow::Wait);
-    /// assert_eq!(bad.unwrap_err(), RegistryError::InvalidTopic);
+    /// assert_eq!(bad.unwrap_err(), InvalidTopic);
     /// ```
     pub fn subscribe_pattern(
         &self,
         pattern: &str,
         sub: SubscriberRef<'static, T>,
         policy: Overflow,
-    ) -> Result<SharedPatternSubscription<R, T, S>, RegistryError>
+    ) -> Result<SharedPatternSubscription<R, T, S>, InvalidTopic>
     where
         R: ConstInit,
     {
         if !is_valid_pattern(pattern) {
-            return Err(RegistryError::InvalidTopic);
+            return Err(InvalidTopic);
         }
         let entry = Arc::new(PatternEntry {
             pattern: String::from(pattern),

@@ -6,8 +6,7 @@ use core::task::{Context, Poll};
 
 use mutex_traits::ScopedRawMutex;
 
-use super::policy::Refused;
-use crate::error::SendError;
+use super::error::Refused;
 use crate::queue::{Queue, QueueRef};
 
 /// Anything that accepts messages from an [`Exchange`](super::Exchange): a spindle
@@ -81,11 +80,7 @@ pub trait Subscriber<T> {
 /// ```
 impl<R: ScopedRawMutex, T: Clone> Subscriber<T> for QueueRef<R, T> {
     fn try_deliver(&self, msg: &T) -> Result<(), Refused> {
-        match self.try_send(msg.clone()) {
-            Ok(()) => Ok(()),
-            Err(SendError::Full(_)) | Err(SendError::TimedOut(_)) => Err(Refused::Full),
-            Err(SendError::Closed(_)) => Err(Refused::Closed),
-        }
+        self.try_send(msg.clone()).map_err(Refused::from)
     }
 
     fn discard_oldest(&self) -> bool {

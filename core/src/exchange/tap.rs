@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use super::policy::Refused;
+use super::error::Refused;
 use super::subscriber::Subscriber;
 use crate::loom::{AtomicUsize, Ordering};
 

@@ -13,7 +13,7 @@
 //! claim and the close check are one atomic operation, and a send that claimed a
 //! slot before `close` always completes, to be drained by the receivers.
 //!
-//! Waiting uses the crate's [`WaitList`]: a waiter announces itself with a bit in
+//! Waiting uses the crate's [`WaitList`](crate::wait::WaitList): a waiter announces itself with a bit in
 //! `state`, then re-reads `tail` (or `head`) with a read-modify-write. The other side
 //! moves `tail` (or `head`) with a read-modify-write *before* it reads `state`, so the
 //! two are ordered through that one location: either the waiter sees the change, or
@@ -24,20 +24,19 @@
 //! extra counter is touched on the send and receive paths.
 
 use core::fmt;
-use core::future::poll_fn;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ops::Deref;
-use core::pin::pin;
-use core::task::Poll;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
+use super::channel::{self, Channel, WaitLists};
 use super::error::TaskDoneError;
-use crate::error::{RecvError, SendError};
+use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
+#[cfg(feature = "std")]
+use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-use crate::wait::backoff::spin_for;
-use crate::wait::WaitList;
+use crate::padded::CachePadded;
 
 /// `state` bit: a sender may be waiting for room.
 const SEND_WAITERS: usize = 1;
@@ -63,23 +62,11 @@ impl<T> Slot<T> {
     }
 }
 
-/// Keeps `head` and `tail` on separate cache lines on 64-bit targets, where the
-/// memory is cheap and false sharing is expensive.
-#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
-struct Padded<T>(T);
-
-impl<T> Deref for Padded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
 /// The queue with its storage `S`: an array (`Queue`) or a slice (`QueueRef`).
 /// Use the two aliases; this type only exists to relate them.
 pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
-    head: Padded<AtomicUsize>,
-    tail: Padded<AtomicUsize>,
+    head: CachePadded<AtomicUsize>,
+    tail: CachePadded<AtomicUsize>,
     /// `done` position (same encoding as `head`), with `mark_bit` meaning "a joiner
     /// may be waiting".
     done: AtomicUsize,
@@ -88,9 +75,7 @@ pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
     mark_bit: usize,
     /// `2 * mark_bit`: one lap.
     one_lap: usize,
-    senders: WaitList<R>,
-    receivers: WaitList<R>,
-    joiners: WaitList<R>,
+    lists: WaitLists<R>,
     _owns: PhantomData<T>,
     slots: S,
 }
@@ -105,10 +90,10 @@ pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
 /// | Python (`queue.Queue(maxsize=N)`) | spindle |
 /// |---|---|
 /// | `q.put(x)` | [`send_blocking`](QueueRef::send_blocking) / [`send`](QueueRef::send)`.await` |
-/// | `q.put(x, block=False)` / `put_nowait` | [`try_send`](QueueRef::try_send) → `Err(SendError::Full(x))` |
+/// | `q.put(x, block=False)` / `put_nowait` | [`try_send`](QueueRef::try_send) → `Err(TrySendError::Full(x))` |
 /// | `q.put(x, timeout=t)` | [`send_timeout`](QueueRef::send_timeout) |
 /// | `q.get()` | [`recv_blocking`](QueueRef::recv_blocking) / [`recv`](QueueRef::recv)`.await` |
-/// | `q.get(block=False)` / `get_nowait` | [`try_recv`](QueueRef::try_recv) → `Err(RecvError::Empty)` |
+/// | `q.get(block=False)` / `get_nowait` | [`try_recv`](QueueRef::try_recv) → `Err(TryRecvError::Empty)` |
 /// | `q.get(timeout=t)` | [`recv_timeout`](QueueRef::recv_timeout) |
 /// | putting a sentinel `_sentinel` | [`close`](QueueRef::close) |
 /// | `q.task_done()` / `q.join()` | [`task_done`](QueueRef::task_done) / [`join_blocking`](QueueRef::join_blocking), [`join`](QueueRef::join)`.await` |
@@ -116,6 +101,16 @@ pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
 ///
 /// Functions that should not be generic over `N` take a [`QueueRef`]: `&Queue<R, T, N>`
 /// dereferences (and coerces) to `&QueueRef<R, T>`.
+///
+/// # Choosing `R`
+/// The queue is `Sync` (shareable, and allowed in a `static`) exactly when `R` is.
+/// [`NoopRawMutex`](crate::raw::NoopRawMutex) is for one context (one thread or
+/// executor) and is not `Sync`: a `static` queue over it fails to compile
+/// ("`NoopRawMutex` cannot be shared between threads safely"). For a `static`, use
+/// [`CriticalSectionRawMutex`](crate::raw::CriticalSectionRawMutex) if an interrupt
+/// handler uses the queue, [`SpinRawMutex`](crate::raw::SpinRawMutex) for cores
+/// without interrupts, or `ParkingRawMutex` (`std`; `spindle_std::queue::Queue`
+/// picks it for you) for OS threads. See [`raw`](crate::raw).
 ///
 /// # Progress
 /// No operation ever *fails* because of another: `try_send` reports `Full` only if
@@ -182,18 +177,25 @@ impl<R: ScopedRawMutex + ConstInit, T, const N: usize> Queue<R, T, N> {
 
     loom_const_fn! {
         /// An empty queue with room for `N` items. `const`, so it can initialise a
-        /// `static`. `N = 0` is rejected at compile time.
+        /// `static`. `N = 0` is rejected at compile time, but only when the constant
+        /// is evaluated: `cargo build`, `cargo test` and `cargo run` report it, `cargo
+        /// check` (and so an editor's check-on-save) does not.
+        ///
+        /// ```compile_fail
+        /// use spindle_core::queue::Queue;
+        /// use spindle_core::raw::SpinRawMutex;
+        /// // error[E0080]: "a Queue needs room for at least one item"
+        /// let q: Queue<SpinRawMutex, u8, 0> = Queue::new();
+        /// ```
         pub fn new() -> Self {
             Self {
-                head: Padded(AtomicUsize::new(0)),
-                tail: Padded(AtomicUsize::new(0)),
+                head: CachePadded(AtomicUsize::new(0)),
+                tail: CachePadded(AtomicUsize::new(0)),
                 done: AtomicUsize::new(0),
                 state: AtomicUsize::new(0),
                 mark_bit: Self::MARK_BIT,
                 one_lap: Self::MARK_BIT * 2,
-                senders: WaitList::new(),
-                receivers: WaitList::new(),
-                joiners: WaitList::new(),
+                lists: WaitLists::new(),
                 _owns: PhantomData,
                 slots: slots::<T, N>(),
             }
@@ -259,9 +261,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     }
 
     /// Sends `value` if there is room now, without waiting (Python's `put_nowait`).
-    /// On failure the value comes back: [`SendError::Full`] or [`SendError::Closed`].
+    /// On failure the value comes back: [`TrySendError::Full`] or [`TrySendError::Closed`].
     #[inline]
-    pub fn try_send(&self, value: T) -> Result<(), SendError<T>> {
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         // The common case, small enough to inline: the slot at `tail` is free and the
         // claim succeeds at the first attempt. Everything else is out of line.
         let tail = self.tail.load(Ordering::Relaxed);
@@ -293,12 +295,12 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
 
     #[cold]
     #[inline(never)]
-    fn try_send_slow(&self, value: T) -> Result<(), SendError<T>> {
+    fn try_send_slow(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut round = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.mark_bit != 0 {
-                return Err(SendError::Closed(value));
+                return Err(TrySendError::Closed(value));
             }
             let index = tail & (self.mark_bit - 1);
             let stamp = self.stamp(index);
@@ -322,7 +324,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                 crate::loom::fence_seq_cst();
                 let head = self.head.load(Ordering::Relaxed);
                 if head.wrapping_add(self.one_lap) == tail {
-                    return Err(SendError::Full(value));
+                    return Err(TrySendError::Full(value));
                 }
                 crate::wait::backoff::back_off(round);
                 round = round.saturating_add(1);
@@ -336,10 +338,10 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     }
 
     /// Receives the oldest item if there is one now, without waiting (Python's
-    /// `get_nowait`): [`RecvError::Empty`], or [`RecvError::Closed`] once the queue
+    /// `get_nowait`): [`TryRecvError::Empty`], or [`TryRecvError::Closed`] once the queue
     /// is closed and drained.
     #[inline]
-    pub fn try_recv(&self) -> Result<T, RecvError> {
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let head = self.head.load(Ordering::Relaxed);
         let index = head & (self.mark_bit - 1);
         if self.stamp(index) == head + 1
@@ -369,7 +371,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
 
     #[cold]
     #[inline(never)]
-    fn try_recv_slow(&self) -> Result<T, RecvError> {
+    fn try_recv_slow(&self) -> Result<T, TryRecvError> {
         let mut round = 0;
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -393,9 +395,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                 let tail = self.tail.load(Ordering::Relaxed);
                 if tail & !self.mark_bit == head {
                     return Err(if tail & self.mark_bit != 0 {
-                        RecvError::Closed
+                        TryRecvError::Closed
                     } else {
-                        RecvError::Empty
+                        TryRecvError::Empty
                     });
                 }
                 crate::wait::backoff::back_off(round);
@@ -418,7 +420,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     #[cold]
     #[inline(never)]
     fn wake_receiver_slow(&self) {
-        self.receivers.wake_one_or(|| {
+        self.lists.receivers.wake_one_or(|| {
             self.state.fetch_and(!RECV_WAITERS, Ordering::Relaxed);
         });
     }
@@ -433,174 +435,68 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
     #[cold]
     #[inline(never)]
     fn wake_sender_slow(&self) {
-        self.senders.wake_one_or(|| {
+        self.lists.senders.wake_one_or(|| {
             self.state.fetch_and(!SEND_WAITERS, Ordering::Relaxed);
         });
-    }
-
-    /// Announces a waiting sender and says whether to retry now: there may be room,
-    /// or the queue is closed. Runs under the senders' list lock.
-    fn sender_should_retry(&self) -> bool {
-        self.state.fetch_or(SEND_WAITERS, Ordering::Relaxed);
-        // A read-modify-write, so it reads the latest `head` (see the module notes).
-        let head = self.head.fetch_add(0, Ordering::AcqRel);
-        let tail = self.tail.load(Ordering::Relaxed);
-        tail & self.mark_bit != 0 || head.wrapping_add(self.one_lap) != tail
-    }
-
-    /// Announces a waiting receiver and says whether to retry now.
-    fn receiver_should_retry(&self) -> bool {
-        self.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
-        let tail = self.tail.fetch_add(0, Ordering::AcqRel);
-        let head = self.head.load(Ordering::Relaxed);
-        tail & self.mark_bit != 0 || tail != head
-    }
-
-    /// Sends the value in `slot`, waiting for room; leaves it in `slot` if the queue
-    /// is closed or the future is dropped, so timeouts can give it back.
-    async fn send_from(&self, slot: &mut Option<T>) -> Result<(), ()> {
-        let mut waiter = pin!(self.senders.waiter());
-        poll_fn(|cx| loop {
-            let Some(value) = slot.take() else {
-                return Poll::Ready(Ok(()));
-            };
-            match self.try_send(value) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(SendError::Full(v)) => *slot = Some(v),
-                Err(e) => {
-                    *slot = Some(e.into_inner());
-                    return Poll::Ready(Err(()));
-                }
-            }
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || self.sender_should_retry())
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-        })
-        .await
     }
 
     /// Sends `value`, waiting asynchronously while the queue is full. Fails only if
     /// the queue is closed, giving the value back. Dropping the future drops the
     /// value; use [`send_timeout`](Self::send_timeout) to get it back on timeout.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let value = match self.try_send(value) {
-            Err(SendError::Full(v)) => v,
-            done => return done,
-        };
-        let mut slot = Some(value);
-        match self.send_from(&mut slot).await {
-            Ok(()) => Ok(()),
-            Err(()) => match slot.take() {
-                Some(v) => Err(SendError::Closed(v)),
-                None => Ok(()),
-            },
-        }
+        channel::send(self, value).await
     }
 
     /// Sends `value`, blocking while the queue is full (Python's `put`). Fails only
     /// if the queue is closed, giving the value back.
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
-        let mut slot = Some(value);
-        let sent = spin_for(|| {
-            let v = slot.take()?;
-            match self.try_send(v) {
-                Ok(()) => Some(Ok(())),
-                Err(SendError::Full(v)) => {
-                    slot = Some(v);
-                    None
-                }
-                Err(e) => Some(Err(e)),
-            }
-        });
-        if let Some(done) = sent {
-            return done;
-        }
-        match crate::wait::block_on(self.send_from(&mut slot)) {
-            Ok(()) => Ok(()),
-            Err(()) => match slot.take() {
-                Some(v) => Err(SendError::Closed(v)),
-                None => Ok(()),
-            },
-        }
+        channel::send_blocking(self, value)
     }
 
     /// Sends `value`, waiting at most `timeout` for room (Python's
-    /// `put(x, timeout=t)`). The value comes back with [`SendError::TimedOut`] or
-    /// [`SendError::Closed`].
+    /// `put(x, timeout=t)`). The value comes back with [`SendTimeoutError::TimedOut`]
+    /// or [`SendTimeoutError::Closed`].
     #[cfg(feature = "std")]
     pub fn send_timeout(
         &self,
         value: T,
         timeout: core::time::Duration,
-    ) -> Result<(), SendError<T>> {
-        let mut slot = Some(value);
-        let outcome = crate::wait::block_on_timeout(self.send_from(&mut slot), timeout);
-        match (outcome, slot.take()) {
-            (_, None) => Ok(()),
-            (Some(_), Some(v)) => Err(SendError::Closed(v)),
-            (None, Some(v)) => Err(SendError::TimedOut(v)),
-        }
+    ) -> Result<(), SendTimeoutError<T>> {
+        channel::send_timeout(self, value, timeout)
     }
 
     /// Receives the oldest item, waiting asynchronously while the queue is empty.
     /// After [`close`](Self::close), drains what was sent, then gives
-    /// [`RecvError::Closed`].
+    /// [`RecvError`].
     pub async fn recv(&self) -> Result<T, RecvError> {
-        match self.try_recv() {
-            Err(RecvError::Empty) => {}
-            done => return done,
-        }
-        let mut waiter = pin!(self.receivers.waiter());
-        poll_fn(|cx| loop {
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || self.receiver_should_retry())
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-            match self.try_recv() {
-                Err(RecvError::Empty) => {}
-                done => return Poll::Ready(done),
-            }
-        })
-        .await
+        channel::recv(self).await
     }
 
     /// Receives the oldest item, blocking while the queue is empty (Python's `get`).
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        let got = spin_for(|| match self.try_recv() {
-            Err(RecvError::Empty) => None,
-            done => Some(done),
-        });
-        match got {
-            Some(done) => done,
-            None => crate::wait::block_on(self.recv()),
-        }
+        channel::recv_blocking(self)
     }
 
     /// Receives the oldest item, waiting at most `timeout` (Python's
-    /// `get(timeout=t)`): [`RecvError::TimedOut`] if none came.
+    /// `get(timeout=t)`): [`RecvTimeoutError::TimedOut`] if none came,
+    /// [`RecvTimeoutError::Closed`] once closed and drained.
     #[cfg(feature = "std")]
-    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvError> {
-        crate::wait::block_on_timeout(self.recv(), timeout).unwrap_or(Err(RecvError::TimedOut))
+    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvTimeoutError> {
+        channel::recv_timeout(self, timeout)
     }
 
     /// Closes the queue: later sends get their value back with
-    /// [`SendError::Closed`]; receivers first drain every item already sent, then
-    /// get [`RecvError::Closed`]; every waiting sender and receiver wakes. Returns
+    /// `Closed` ([`TrySendError::Closed`], [`SendError`]); receivers first drain
+    /// every item already sent, then get `Closed` ([`TryRecvError::Closed`],
+    /// [`RecvError`]); every waiting sender and receiver wakes. Returns
     /// `false` if it was already closed.
     pub fn close(&self) -> bool {
         let prev = self.tail.fetch_or(self.mark_bit, Ordering::AcqRel);
         if prev & self.mark_bit != 0 {
             return false;
         }
-        self.receivers.wake_all();
-        self.senders.wake_all();
+        self.lists.receivers.wake_all();
+        self.lists.senders.wake_all();
         true
     }
 
@@ -672,7 +568,7 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
                     if done & self.mark_bit != 0
                         && self.strip(new) == self.strip(self.tail.load(Ordering::Acquire))
                     {
-                        self.joiners.wake_all_or(|| {
+                        self.lists.joiners.wake_all_or(|| {
                             self.done.fetch_and(!self.mark_bit, Ordering::Relaxed);
                         });
                     }
@@ -702,33 +598,9 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
             .wrapping_sub(index(from))
     }
 
-    fn all_done(&self) -> bool {
-        self.strip(self.done.load(Ordering::Acquire))
-            == self.strip(self.tail.load(Ordering::Acquire))
-    }
-
     /// Waits until every item ever sent has been marked done (Python's `join`).
     pub async fn join(&self) {
-        if self.all_done() {
-            return;
-        }
-        let mut waiter = pin!(self.joiners.waiter());
-        poll_fn(|cx| loop {
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || {
-                    let done = self.done.fetch_or(self.mark_bit, Ordering::AcqRel);
-                    self.strip(done) == self.strip(self.tail.load(Ordering::Acquire))
-                })
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-            if self.all_done() {
-                return Poll::Ready(());
-            }
-        })
-        .await
+        channel::join(self).await
     }
 
     /// [`join`](Self::join), blocking the thread.
@@ -742,8 +614,51 @@ impl<R: ScopedRawMutex, T> QueueRef<R, T> {
         &self,
         timeout: core::time::Duration,
     ) -> Result<(), crate::sync::WaitTimeoutError> {
-        crate::wait::block_on_timeout(self.join(), timeout)
-            .ok_or(crate::sync::WaitTimeoutError::TimedOut)
+        channel::join_timeout(self, timeout)
+    }
+}
+
+impl<R: ScopedRawMutex, T> Channel for QueueRef<R, T> {
+    type Raw = R;
+    type Item = T;
+
+    #[inline]
+    fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
+        QueueRef::try_send(self, item)
+    }
+
+    #[inline]
+    fn try_recv(&self) -> Result<T, TryRecvError> {
+        QueueRef::try_recv(self)
+    }
+
+    fn lists(&self) -> &WaitLists<R> {
+        &self.lists
+    }
+
+    fn announce_sender(&self) -> bool {
+        self.state.fetch_or(SEND_WAITERS, Ordering::Relaxed);
+        // A read-modify-write, so it reads the latest `head` (see the module notes).
+        let head = self.head.fetch_add(0, Ordering::AcqRel);
+        let tail = self.tail.load(Ordering::Relaxed);
+        tail & self.mark_bit != 0 || head.wrapping_add(self.one_lap) != tail
+    }
+
+    fn announce_receiver(&self) -> bool {
+        self.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
+        let tail = self.tail.fetch_add(0, Ordering::AcqRel);
+        let head = self.head.load(Ordering::Relaxed);
+        tail & self.mark_bit != 0 || tail != head
+    }
+
+    fn announce_joiner(&self) -> bool {
+        let done = self.done.fetch_or(self.mark_bit, Ordering::AcqRel);
+        self.strip(done) == self.strip(self.tail.load(Ordering::Acquire))
+    }
+
+    fn all_done(&self) -> bool {
+        self.strip(self.done.load(Ordering::Acquire))
+            == self.strip(self.tail.load(Ordering::Acquire))
     }
 }
 

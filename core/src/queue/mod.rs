@@ -13,18 +13,25 @@
 //! - `UnboundedQueue` (feature `alloc`): Python's default `Queue()`, growing on the
 //!   heap.
 //!
-//! Every failure hands your value back ([`SendError`]) or says why nothing came
-//! ([`RecvError`]); nothing queued is ever lost, even across `close`.
+//! Every failure hands your value back ([`TrySendError`], [`SendError`],
+//! [`SendTimeoutError`]) or says why nothing came ([`TryRecvError`], [`RecvError`],
+//! [`RecvTimeoutError`]), each call's type holding only what that call can report
+//! (the table is in [`crate::error`]); nothing queued is ever lost, even across
+//! `close`.
 
 mod bounded;
+mod channel;
 mod error;
+mod locked;
 mod priority;
 pub mod spsc;
 mod tracked;
 #[cfg(feature = "alloc")]
 mod unbounded;
 
-pub use crate::error::{RecvError, SendError};
+pub use crate::error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
 pub use bounded::{Queue, QueueCore, QueueRef, Slot, Storage};
 pub use error::TaskDoneError;
 pub use priority::PriorityQueue;

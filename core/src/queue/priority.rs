@@ -12,82 +12,92 @@
 //! guarded by a lock: the queue's own raw exclusion `R` (`lock` below), held for one
 //! push or pop, never while waiting.
 //!
-//! Waiting uses the crate's [`WaitList`]s, each with its own raw exclusion. A waiter's
-//! `ready` check runs under its list's lock and takes the queue lock inside it to
-//! re-check the heap and announce itself with a bit in `state`; the side that changes
-//! the heap reads that bit under the queue lock and wakes *after* releasing it. The
-//! lock order is therefore always "list, then queue", never the other way round, and
-//! the queue lock orders the waiter's check against the change: either the waiter
-//! sees the change, or the changer sees the waiter's bit.
+//! Everything but the heap (close, `task_done`/`join`, the waits and their
+//! protocol) is the shared core of [`locked`](super::locked), which
+//! `UnboundedQueue` uses too.
 //!
 //! The priorities' [`Ord`] runs under the queue lock: it must not use the queue.
 
 use core::cmp::{Ordering as CmpOrdering, Reverse};
 use core::fmt;
-use core::future::poll_fn;
-use core::pin::pin;
-use core::task::Poll;
 
 use heapless::binary_heap::{BinaryHeap, Max};
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
+use super::channel;
 use super::error::TaskDoneError;
-use crate::error::{RecvError, SendError};
-use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-use crate::wait::backoff::spin_for;
-use crate::wait::WaitList;
-
-/// `state` bit: a sender may be waiting for room.
-const SEND_WAITERS: usize = 1;
-/// `state` bit: a receiver may be waiting for an item.
-const RECV_WAITERS: usize = 2;
-/// `state` bit: a joiner may be waiting for `unfinished == 0`.
-const JOIN_WAITERS: usize = 4;
+use super::locked::{Buffer, LockedQueue};
+use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
+#[cfg(feature = "std")]
+use crate::error::{RecvTimeoutError, SendTimeoutError};
 
 /// One queued item with its priority and its place in the send order.
-struct Entry<P, T> {
+struct PriorityEntry<P, T> {
     priority: P,
     seq: u64,
     item: T,
 }
 
-impl<P: Ord, T> Entry<P, T> {
+impl<P: Ord, T> PriorityEntry<P, T> {
     #[inline]
     fn key(&self) -> (&P, Reverse<u64>) {
         (&self.priority, Reverse(self.seq))
     }
 }
 
-impl<P: Ord, T> PartialEq for Entry<P, T> {
+impl<P: Ord, T> PartialEq for PriorityEntry<P, T> {
     fn eq(&self, other: &Self) -> bool {
         self.key() == other.key()
     }
 }
 
-impl<P: Ord, T> Eq for Entry<P, T> {}
+impl<P: Ord, T> Eq for PriorityEntry<P, T> {}
 
-impl<P: Ord, T> PartialOrd for Entry<P, T> {
+impl<P: Ord, T> PartialOrd for PriorityEntry<P, T> {
     fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
         Some(self.cmp(other))
     }
 }
 
-impl<P: Ord, T> Ord for Entry<P, T> {
+impl<P: Ord, T> Ord for PriorityEntry<P, T> {
     fn cmp(&self, other: &Self) -> CmpOrdering {
         self.key().cmp(&other.key())
     }
 }
 
-/// Everything the queue lock guards.
-struct Inner<P, T, const N: usize> {
-    heap: BinaryHeap<Entry<P, T>, Max, N>,
+/// The heap of a [`PriorityQueue`] and the sequence number that keeps equal
+/// priorities in send order; used only under the queue lock.
+struct PriorityBuffer<P, T, const N: usize> {
+    heap: BinaryHeap<PriorityEntry<P, T>, Max, N>,
     /// The next send's sequence number (64 bits: it never wraps in practice).
     seq: u64,
-    /// Items sent and not yet marked done (Python's `unfinished_tasks`).
-    unfinished: u64,
-    /// Items received and not yet marked done: what `task_done` may still mark.
-    taken: u64,
-    closed: bool,
+}
+
+impl<P: Ord, T, const N: usize> Buffer for PriorityBuffer<P, T, N> {
+    type Item = (P, T);
+
+    fn push(&mut self, (priority, item): (P, T)) -> Result<(), (P, T)> {
+        let entry = PriorityEntry {
+            priority,
+            seq: self.seq,
+            item,
+        };
+        self.heap.push(entry).map_err(|e| (e.priority, e.item))?;
+        self.seq = self.seq.wrapping_add(1);
+        Ok(())
+    }
+
+    fn pop(&mut self) -> Option<(P, T)> {
+        self.heap.pop().map(|e| (e.priority, e.item))
+    }
+
+    fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    fn has_room(&self) -> bool {
+        self.heap.len() < N
+    }
 }
 
 /// A bounded MPMC priority queue holding up to `N` items of `T`, each sent with a
@@ -97,10 +107,10 @@ struct Inner<P, T, const N: usize> {
 /// | Python (the book's `PriorityQueue`, `queue.PriorityQueue(maxsize=N)`) | spindle |
 /// |---|---|
 /// | `q.put(item, priority)` | [`send_blocking(priority, item)`](Self::send_blocking) / [`send`](Self::send)`.await` |
-/// | `q.put_nowait(...)` | [`try_send`](Self::try_send) → `Err(SendError::Full((priority, item)))` |
+/// | `q.put_nowait(...)` | [`try_send`](Self::try_send) → `Err(TrySendError::Full((priority, item)))` |
 /// | `q.put(..., timeout=t)` | [`send_timeout`](Self::send_timeout) |
 /// | `q.get()` | [`recv_blocking`](Self::recv_blocking) / [`recv`](Self::recv)`.await` → `(priority, item)` |
-/// | `q.get_nowait()` | [`try_recv`](Self::try_recv) → `Err(RecvError::Empty)` |
+/// | `q.get_nowait()` | [`try_recv`](Self::try_recv) → `Err(TryRecvError::Empty)` |
 /// | `q.get(timeout=t)` | [`recv_timeout`](Self::recv_timeout) |
 /// | putting a sentinel | [`close`](Self::close) |
 /// | `q.task_done()` / `q.join()` | [`task_done`](Self::task_done) / [`join_blocking`](Self::join_blocking), [`join`](Self::join)`.await` |
@@ -128,23 +138,7 @@ struct Inner<P, T, const N: usize> {
 /// assert_eq!(order, ["fire!", "sweep", "dust"]);
 /// ```
 pub struct PriorityQueue<R, P, T, const N: usize> {
-    /// The queue lock: guards `inner`.
-    lock: R,
-    inner: UnsafeCell<Inner<P, T, N>>,
-    /// `*_WAITERS` bits; set under both a list lock and the queue lock, read under
-    /// the queue lock, cleared under a list lock once that list is empty.
-    state: AtomicUsize,
-    senders: WaitList<R>,
-    receivers: WaitList<R>,
-    joiners: WaitList<R>,
-}
-
-// SAFETY: `inner` is only touched with `lock` held, and items (with their
-// priorities) move from a sender to one receiver, never shared: `P: Send, T: Send`
-// suffice. The rest is atomics and wait lists, as shareable as `R`.
-unsafe impl<R: ScopedRawMutex + Sync, P: Send, T: Send, const N: usize> Sync
-    for PriorityQueue<R, P, T, N>
-{
+    core: LockedQueue<R, PriorityBuffer<P, T, N>>,
 }
 
 impl<R: ScopedRawMutex + ConstInit, P, T, const N: usize> PriorityQueue<R, P, T, N> {
@@ -152,7 +146,15 @@ impl<R: ScopedRawMutex + ConstInit, P, T, const N: usize> PriorityQueue<R, P, T,
 
     loom_const_fn! {
         /// An empty queue with room for `N` items. `const`, so it can initialise a
-        /// `static`. `N = 0` is rejected at compile time.
+        /// `static`. `N = 0` is rejected at compile time, but only when the constant
+        /// is evaluated: `cargo build`, `cargo test` and `cargo run` report it, `cargo
+        /// check` (and so an editor's check-on-save) does not.
+        ///
+        /// ```compile_fail
+        /// use spindle_core::queue::PriorityQueue;
+        /// use spindle_core::raw::SpinRawMutex;
+        /// let q: PriorityQueue<SpinRawMutex, u8, u8, 0> = PriorityQueue::new();
+        /// ```
         ///
         /// ```
         /// use spindle_core::queue::PriorityQueue;
@@ -166,18 +168,10 @@ impl<R: ScopedRawMutex + ConstInit, P, T, const N: usize> PriorityQueue<R, P, T,
             #[allow(clippy::let_unit_value)]
             let () = Self::NONEMPTY;
             Self {
-                lock: R::INIT,
-                inner: UnsafeCell::new(Inner {
+                core: LockedQueue::new(PriorityBuffer {
                     heap: BinaryHeap::new(),
                     seq: 0,
-                    unfinished: 0,
-                    taken: 0,
-                    closed: false,
                 }),
-                state: AtomicUsize::new(0),
-                senders: WaitList::new(),
-                receivers: WaitList::new(),
-                joiners: WaitList::new(),
             }
         }
     }
@@ -190,16 +184,6 @@ impl<R: ScopedRawMutex + ConstInit, P, T, const N: usize> Default for PriorityQu
 }
 
 impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
-    /// Runs `f` with the queue lock held. `f` must not use the wait lists.
-    #[inline]
-    fn with_inner<U>(&self, f: impl FnOnce(&mut Inner<P, T, N>) -> U) -> U {
-        self.lock.with_lock(|| {
-            // SAFETY: `lock` is held, and it is what guards `inner`; `f` cannot reach
-            // `inner` again (it would have to take `lock`, which is not re-entrant).
-            self.inner.with_mut(|inner| f(unsafe { &mut *inner }))
-        })
-    }
-
     /// How many items the queue holds at most.
     ///
     /// ```
@@ -223,7 +207,7 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// assert_eq!(q.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.with_inner(|i| i.heap.len())
+        self.core.len()
     }
 
     /// Whether the queue is empty (a snapshot).
@@ -261,7 +245,7 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// assert!(q.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.with_inner(|i| i.closed)
+        self.core.is_closed()
     }
 
     /// How many items were sent but not yet marked done (Python's
@@ -278,63 +262,27 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// assert_eq!(q.unfinished(), 0);
     /// ```
     pub fn unfinished(&self) -> usize {
-        let n = self.with_inner(|i| i.unfinished);
-        usize::try_from(n).unwrap_or(usize::MAX)
+        self.core.unfinished()
     }
 
-    /// Closes the queue: later sends get their value back with
-    /// [`SendError::Closed`]; receivers first drain every item already sent (still
-    /// highest priority first), then get [`RecvError::Closed`]; every waiting sender
+    /// Closes the queue: later sends get their value back with `Closed`
+    /// ([`TrySendError::Closed`], [`SendError`]); receivers first drain every item
+    /// already sent (still highest priority first), then get `Closed`
+    /// ([`TryRecvError::Closed`], [`RecvError`]); every waiting sender
     /// and receiver wakes. Returns `false` if it was already closed.
     ///
     /// ```
-    /// # use spindle_core::queue::{PriorityQueue, RecvError, SendError};
+    /// # use spindle_core::queue::{PriorityQueue, TryRecvError, TrySendError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: PriorityQueue<SpinRawMutex, u8, char, 2> = PriorityQueue::new();
     /// q.try_send(1, 'a').unwrap();
     /// assert!(q.close());
-    /// assert_eq!(q.try_send(2, 'b'), Err(SendError::Closed((2, 'b'))));
+    /// assert_eq!(q.try_send(2, 'b'), Err(TrySendError::Closed((2, 'b'))));
     /// assert_eq!(q.try_recv(), Ok((1, 'a')));
-    /// assert_eq!(q.try_recv(), Err(RecvError::Closed));
+    /// assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
     /// ```
     pub fn close(&self) -> bool {
-        let was_open = self.with_inner(|i| !core::mem::replace(&mut i.closed, true));
-        if was_open {
-            self.receivers.wake_all();
-            self.senders.wake_all();
-        }
-        was_open
-    }
-
-    #[inline]
-    fn wake_one_receiver(&self) {
-        self.receivers.wake_one_or(|| {
-            self.state.fetch_and(!RECV_WAITERS, Ordering::Relaxed);
-        });
-    }
-
-    #[inline]
-    fn wake_one_sender(&self) {
-        self.senders.wake_one_or(|| {
-            self.state.fetch_and(!SEND_WAITERS, Ordering::Relaxed);
-        });
-    }
-
-    /// Announces a waiting sender and says whether to retry now (there is room, or
-    /// the queue is closed). Runs under the senders' list lock.
-    fn sender_should_retry(&self) -> bool {
-        self.with_inner(|i| {
-            self.state.fetch_or(SEND_WAITERS, Ordering::Relaxed);
-            i.closed || !i.heap.is_full()
-        })
-    }
-
-    /// Announces a waiting receiver and says whether to retry now.
-    fn receiver_should_retry(&self) -> bool {
-        self.with_inner(|i| {
-            self.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
-            i.closed || !i.heap.is_empty()
-        })
+        self.core.close()
     }
 
     /// Marks one received item as processed (Python's `task_done`). Fails, changing
@@ -350,21 +298,7 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// assert_eq!(q.task_done(), Ok(()));
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        let wake = self.with_inner(|i| {
-            if i.taken == 0 {
-                return Err(TaskDoneError::NothingReceived);
-            }
-            i.taken -= 1;
-            // `unfinished >= taken`: every received item was sent.
-            i.unfinished = i.unfinished.saturating_sub(1);
-            Ok(i.unfinished == 0 && self.state.load(Ordering::Relaxed) & JOIN_WAITERS != 0)
-        })?;
-        if wake {
-            self.joiners.wake_all_or(|| {
-                self.state.fetch_and(!JOIN_WAITERS, Ordering::Relaxed);
-            });
-        }
-        Ok(())
+        self.core.task_done()
     }
 
     /// Waits until every item ever sent has been marked done (Python's `join`).
@@ -384,28 +318,7 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// });
     /// ```
     pub async fn join(&self) {
-        if self.unfinished() == 0 {
-            return;
-        }
-        let mut waiter = pin!(self.joiners.waiter());
-        poll_fn(|cx| loop {
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || {
-                    self.with_inner(|i| {
-                        self.state.fetch_or(JOIN_WAITERS, Ordering::Relaxed);
-                        i.unfinished == 0
-                    })
-                })
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-            if self.unfinished() == 0 {
-                return Poll::Ready(());
-            }
-        })
-        .await
+        channel::join(&self.core).await
     }
 
     /// [`join`](Self::join), blocking the thread.
@@ -436,55 +349,35 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
         &self,
         timeout: core::time::Duration,
     ) -> Result<(), crate::sync::WaitTimeoutError> {
-        crate::wait::block_on_timeout(self.join(), timeout)
-            .ok_or(crate::sync::WaitTimeoutError::TimedOut)
+        channel::join_timeout(&self.core, timeout)
     }
 }
 
 impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// Sends `item` with `priority` if there is room now, without waiting (Python's
-    /// `put_nowait`). On failure the pair comes back: [`SendError::Full`] or
-    /// [`SendError::Closed`].
+    /// `put_nowait`). On failure the pair comes back: [`TrySendError::Full`] or
+    /// [`TrySendError::Closed`].
     ///
     /// ```
-    /// # use spindle_core::queue::{PriorityQueue, SendError};
+    /// # use spindle_core::queue::{PriorityQueue, TrySendError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: PriorityQueue<SpinRawMutex, u8, char, 1> = PriorityQueue::new();
     /// q.try_send(3, 'a').unwrap();
-    /// assert_eq!(q.try_send(9, 'b'), Err(SendError::Full((9, 'b'))));
+    /// assert_eq!(q.try_send(9, 'b'), Err(TrySendError::Full((9, 'b'))));
     /// ```
-    pub fn try_send(&self, priority: P, item: T) -> Result<(), SendError<(P, T)>> {
-        let wake = self.with_inner(|i| {
-            if i.closed {
-                return Err(SendError::Closed((priority, item)));
-            }
-            let entry = Entry {
-                priority,
-                seq: i.seq,
-                item,
-            };
-            if let Err(e) = i.heap.push(entry) {
-                return Err(SendError::Full((e.priority, e.item)));
-            }
-            i.seq = i.seq.wrapping_add(1);
-            i.unfinished = i.unfinished.wrapping_add(1);
-            Ok(self.state.load(Ordering::Relaxed) & RECV_WAITERS != 0)
-        })?;
-        if wake {
-            self.wake_one_receiver();
-        }
-        Ok(())
+    pub fn try_send(&self, priority: P, item: T) -> Result<(), TrySendError<(P, T)>> {
+        self.core.try_send((priority, item))
     }
 
     /// Receives the highest-priority item (the oldest among equals) if there is one
-    /// now, without waiting (Python's `get_nowait`): [`RecvError::Empty`], or
-    /// [`RecvError::Closed`] once the queue is closed and drained.
+    /// now, without waiting (Python's `get_nowait`): [`TryRecvError::Empty`], or
+    /// [`TryRecvError::Closed`] once the queue is closed and drained.
     ///
     /// ```
-    /// # use spindle_core::queue::{PriorityQueue, RecvError};
+    /// # use spindle_core::queue::{PriorityQueue, TryRecvError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: PriorityQueue<SpinRawMutex, u8, char, 4> = PriorityQueue::new();
-    /// assert_eq!(q.try_recv(), Err(RecvError::Empty));
+    /// assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
     /// q.try_send(1, 'a').unwrap();
     /// q.try_send(2, 'b').unwrap();
     /// q.try_send(2, 'c').unwrap();
@@ -492,47 +385,8 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// assert_eq!(q.try_recv(), Ok((2, 'c')));
     /// assert_eq!(q.try_recv(), Ok((1, 'a')));
     /// ```
-    pub fn try_recv(&self) -> Result<(P, T), RecvError> {
-        let (got, wake) = self.with_inner(|i| match i.heap.pop() {
-            Some(e) => {
-                i.taken = i.taken.wrapping_add(1);
-                let wake = self.state.load(Ordering::Relaxed) & SEND_WAITERS != 0;
-                (Ok((e.priority, e.item)), wake)
-            }
-            None if i.closed => (Err(RecvError::Closed), false),
-            None => (Err(RecvError::Empty), false),
-        });
-        if wake {
-            self.wake_one_sender();
-        }
-        got
-    }
-
-    /// Sends the pair in `slot`, waiting for room; leaves it in `slot` if the queue
-    /// is closed or the future is dropped, so timeouts can give it back.
-    async fn send_from(&self, slot: &mut Option<(P, T)>) -> Result<(), ()> {
-        let mut waiter = pin!(self.senders.waiter());
-        poll_fn(|cx| loop {
-            let Some((p, v)) = slot.take() else {
-                return Poll::Ready(Ok(()));
-            };
-            match self.try_send(p, v) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(SendError::Full(pv)) => *slot = Some(pv),
-                Err(e) => {
-                    *slot = Some(e.into_inner());
-                    return Poll::Ready(Err(()));
-                }
-            }
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || self.sender_should_retry())
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-        })
-        .await
+    pub fn try_recv(&self) -> Result<(P, T), TryRecvError> {
+        self.core.try_recv()
     }
 
     /// Sends `item` with `priority`, waiting asynchronously while the queue is full.
@@ -549,14 +403,7 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// assert_eq!(q.len(), 1);
     /// ```
     pub async fn send(&self, priority: P, item: T) -> Result<(), SendError<(P, T)>> {
-        let mut slot = Some((priority, item));
-        match self.send_from(&mut slot).await {
-            Ok(()) => Ok(()),
-            Err(()) => match slot.take() {
-                Some(pv) => Err(SendError::Closed(pv)),
-                None => Ok(()),
-            },
-        }
+        channel::send(&self.core, (priority, item)).await
     }
 
     /// Sends `item` with `priority`, blocking while the queue is full (Python's
@@ -573,43 +420,22 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// });
     /// ```
     pub fn send_blocking(&self, priority: P, item: T) -> Result<(), SendError<(P, T)>> {
-        let mut slot = Some((priority, item));
-        let sent = spin_for(|| {
-            let (p, v) = slot.take()?;
-            match self.try_send(p, v) {
-                Ok(()) => Some(Ok(())),
-                Err(SendError::Full(pv)) => {
-                    slot = Some(pv);
-                    None
-                }
-                Err(e) => Some(Err(e)),
-            }
-        });
-        if let Some(done) = sent {
-            return done;
-        }
-        match crate::wait::block_on(self.send_from(&mut slot)) {
-            Ok(()) => Ok(()),
-            Err(()) => match slot.take() {
-                Some(pv) => Err(SendError::Closed(pv)),
-                None => Ok(()),
-            },
-        }
+        channel::send_blocking(&self.core, (priority, item))
     }
 
     /// Sends `item` with `priority`, waiting at most `timeout` for room (Python's
-    /// `put(x, timeout=t)`). The pair comes back with [`SendError::TimedOut`] or
-    /// [`SendError::Closed`].
+    /// `put(x, timeout=t)`). The pair comes back with [`SendTimeoutError::TimedOut`]
+    /// or [`SendTimeoutError::Closed`].
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use spindle_core::queue::{PriorityQueue, SendError};
+    /// # use spindle_core::queue::{PriorityQueue, SendTimeoutError};
     /// # use spindle_core::raw::ParkingRawMutex;
     /// let q: PriorityQueue<ParkingRawMutex, u8, char, 1> = PriorityQueue::new();
     /// q.try_send(1, 'a').unwrap();
     /// assert_eq!(
     ///     q.send_timeout(2, 'b', Duration::from_millis(1)),
-    ///     Err(SendError::TimedOut((2, 'b')))
+    ///     Err(SendTimeoutError::TimedOut((2, 'b')))
     /// );
     /// ```
     #[cfg(feature = "std")]
@@ -618,19 +444,13 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
         priority: P,
         item: T,
         timeout: core::time::Duration,
-    ) -> Result<(), SendError<(P, T)>> {
-        let mut slot = Some((priority, item));
-        let outcome = crate::wait::block_on_timeout(self.send_from(&mut slot), timeout);
-        match (outcome, slot.take()) {
-            (_, None) => Ok(()),
-            (Some(_), Some(pv)) => Err(SendError::Closed(pv)),
-            (None, Some(pv)) => Err(SendError::TimedOut(pv)),
-        }
+    ) -> Result<(), SendTimeoutError<(P, T)>> {
+        channel::send_timeout(&self.core, (priority, item), timeout)
     }
 
     /// Receives the highest-priority item, waiting asynchronously while the queue is
     /// empty. After [`close`](Self::close), drains what was sent, then gives
-    /// [`RecvError::Closed`].
+    /// [`RecvError`].
     ///
     /// ```
     /// # use spindle_core::queue::PriorityQueue;
@@ -641,25 +461,7 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// assert_eq!(block_on(q.recv()), Ok((1, 'a')));
     /// ```
     pub async fn recv(&self) -> Result<(P, T), RecvError> {
-        match self.try_recv() {
-            Err(RecvError::Empty) => {}
-            done => return done,
-        }
-        let mut waiter = pin!(self.receivers.waiter());
-        poll_fn(|cx| loop {
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || self.receiver_should_retry())
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-            match self.try_recv() {
-                Err(RecvError::Empty) => {}
-                done => return Poll::Ready(done),
-            }
-        })
-        .await
+        channel::recv(&self.core).await
     }
 
     /// Receives the highest-priority item, blocking while the queue is empty
@@ -675,39 +477,28 @@ impl<R: ScopedRawMutex, P: Ord, T, const N: usize> PriorityQueue<R, P, T, N> {
     /// });
     /// ```
     pub fn recv_blocking(&self) -> Result<(P, T), RecvError> {
-        let got = spin_for(|| match self.try_recv() {
-            Err(RecvError::Empty) => None,
-            done => Some(done),
-        });
-        match got {
-            Some(done) => done,
-            None => crate::wait::block_on(self.recv()),
-        }
+        channel::recv_blocking(&self.core)
     }
 
     /// Receives the highest-priority item, waiting at most `timeout` (Python's
-    /// `get(timeout=t)`): [`RecvError::TimedOut`] if none came.
+    /// `get(timeout=t)`): [`RecvTimeoutError::TimedOut`] if none came,
+    /// [`RecvTimeoutError::Closed`] once closed and drained.
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use spindle_core::queue::{PriorityQueue, RecvError};
+    /// # use spindle_core::queue::{PriorityQueue, RecvTimeoutError};
     /// # use spindle_core::raw::ParkingRawMutex;
     /// let q: PriorityQueue<ParkingRawMutex, u8, char, 2> = PriorityQueue::new();
-    /// assert_eq!(q.recv_timeout(Duration::from_millis(1)), Err(RecvError::TimedOut));
+    /// assert_eq!(q.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::TimedOut));
     /// ```
     #[cfg(feature = "std")]
-    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<(P, T), RecvError> {
-        crate::wait::block_on_timeout(self.recv(), timeout).unwrap_or(Err(RecvError::TimedOut))
+    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<(P, T), RecvTimeoutError> {
+        channel::recv_timeout(&self.core, timeout)
     }
 }
 
 impl<R: ScopedRawMutex, P: Ord, T, const N: usize> fmt::Debug for PriorityQueue<R, P, T, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (len, closed) = self.with_inner(|i| (i.heap.len(), i.closed));
-        f.debug_struct("PriorityQueue")
-            .field("len", &len)
-            .field("capacity", &N)
-            .field("closed", &closed)
-            .finish_non_exhaustive()
+        self.core.debug("PriorityQueue", Some(N), f)
     }
 }

@@ -24,8 +24,8 @@
 //!
 //! Closing: when either half is dropped the ring is closed. After the producer is
 //! gone the consumer still drains every item that was pushed, then gets
-//! [`RecvError::Closed`]; after the consumer is gone a push hands the value back in
-//! [`SendError::Closed`].
+//! `Closed` ([`TryRecvError::Closed`], [`RecvError`]); after the consumer is gone a
+//! push hands the value back (`Closed`: [`TrySendError::Closed`], [`SendError`]).
 //!
 //! # Interrupt to task
 //! The ring lives in a `static`, is split once at start-up, the producer goes to the
@@ -33,7 +33,7 @@
 //! stands in for the interrupt:
 //!
 //! ```
-//! use spindle_core::error::RecvError;
+//! use spindle_core::error::TryRecvError;
 //! use spindle_core::queue::spsc::{Consumer, Producer, Ring};
 //!
 //! static mut SAMPLES: Ring<u16, 32> = Ring::new();
@@ -69,7 +69,7 @@
 //!             last = Some(sample);
 //!             received += 1;
 //!         }
-//!         Err(RecvError::Empty) => std::hint::spin_loop(), // or WFI on firmware
+//!         Err(TryRecvError::Empty) => std::hint::spin_loop(), // or WFI on firmware
 //!         Err(_) => break,                                  // closed and drained
 //!     }
 //! }
@@ -81,14 +81,11 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::mem::{self, MaybeUninit};
 
+#[cfg(feature = "std")]
 use crate::error::{RecvError, SendError};
+use crate::error::{TryRecvError, TrySendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-
-/// One index on a cache line of its own, so the producer's stores to `tail` do not
-/// slow the consumer's accesses to `head` and vice versa. Only on 64-bit targets:
-/// microcontrollers are 32-bit and mostly cacheless, and need the bytes more.
-#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
-struct Padded<T>(T);
+use crate::padded::CachePadded;
 
 /// A fixed-capacity single-producer, single-consumer ring buffer holding up to `N`
 /// values of type `T`, with no heap.
@@ -98,7 +95,9 @@ struct Padded<T>(T);
 /// wait-free and uses only atomic loads and stores. See the [module
 /// docs](self) for the interrupt-to-task pattern with a `static` ring.
 ///
-/// `N` must be at least 1; `Ring<T, 0>` fails to compile when constructed.
+/// `N` must be at least 1; `Ring<T, 0>` fails to compile when constructed, but
+/// only when the constant is evaluated: `cargo build`, `cargo test` and `cargo run`
+/// report it, `cargo check` (and so an editor's check-on-save) does not.
 ///
 /// ```
 /// use spindle_core::queue::spsc::Ring;
@@ -119,11 +118,11 @@ struct Padded<T>(T);
 /// ```
 pub struct Ring<T, const N: usize> {
     /// Index of the next item to pop, in `0..2N`; written only by the consumer.
-    head: Padded<AtomicUsize>,
+    head: CachePadded<AtomicUsize>,
     /// Index of the next free slot, in `0..2N`; written only by the producer.
-    tail: Padded<AtomicUsize>,
+    tail: CachePadded<AtomicUsize>,
     /// Nonzero once either half has been dropped (store-only: both sides store 1).
-    closed: Padded<AtomicUsize>,
+    closed: CachePadded<AtomicUsize>,
     /// Slot `i % N` holds an initialised value exactly for the indices `head..tail`.
     buf: [UnsafeCell<MaybeUninit<T>>; N],
 }
@@ -186,7 +185,8 @@ impl<T, const N: usize> Ring<T, N> {
     /// assert_eq!(ring.capacity(), 16);
     /// ```
     ///
-    /// A ring with no slots is rejected when the program is compiled:
+    /// A ring with no slots is rejected when the program is built (`cargo build`,
+    /// `cargo test`; `cargo check` does not evaluate the assertion):
     ///
     /// ```compile_fail
     /// use spindle_core::queue::spsc::Ring;
@@ -198,9 +198,9 @@ impl<T, const N: usize> Ring<T, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::VALID;
         Self {
-            head: Padded(AtomicUsize::new(0)),
-            tail: Padded(AtomicUsize::new(0)),
-            closed: Padded(AtomicUsize::new(0)),
+            head: CachePadded(AtomicUsize::new(0)),
+            tail: CachePadded(AtomicUsize::new(0)),
+            closed: CachePadded(AtomicUsize::new(0)),
             buf: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
         }
     }
@@ -212,9 +212,9 @@ impl<T, const N: usize> Ring<T, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::VALID;
         Self {
-            head: Padded(AtomicUsize::new(0)),
-            tail: Padded(AtomicUsize::new(0)),
-            closed: Padded(AtomicUsize::new(0)),
+            head: CachePadded(AtomicUsize::new(0)),
+            tail: CachePadded(AtomicUsize::new(0)),
+            closed: CachePadded(AtomicUsize::new(0)),
             buf: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
         }
     }
@@ -314,16 +314,16 @@ impl<T, const N: usize> fmt::Debug for Ring<T, N> {
 /// Every push is wait-free and returns the value when it cannot be taken.
 ///
 /// ```
-/// use spindle_core::error::SendError;
+/// use spindle_core::error::TrySendError;
 /// use spindle_core::queue::spsc::Ring;
 ///
 /// let mut ring: Ring<char, 2> = Ring::new();
 /// let (mut tx, rx) = ring.split();
 /// assert_eq!(tx.try_push('a'), Ok(()));
 /// assert_eq!(tx.try_push('b'), Ok(()));
-/// assert_eq!(tx.try_push('c'), Err(SendError::Full('c')));
+/// assert_eq!(tx.try_push('c'), Err(TrySendError::Full('c')));
 /// drop(rx);
-/// assert_eq!(tx.try_push('c'), Err(SendError::Closed('c')));
+/// assert_eq!(tx.try_push('c'), Err(TrySendError::Closed('c')));
 /// ```
 pub struct Producer<'a, T, const N: usize> {
     ring: &'a Ring<T, N>,
@@ -376,27 +376,27 @@ impl<T, const N: usize> Producer<'_, T, N> {
     /// Pushes `value` if there is room; never waits.
     ///
     /// # Errors
-    /// [`SendError::Full`] with the value when the ring holds `N` items,
-    /// [`SendError::Closed`] with the value when the consumer has been dropped.
+    /// [`TrySendError::Full`] with the value when the ring holds `N` items,
+    /// [`TrySendError::Closed`] with the value when the consumer has been dropped.
     ///
     /// ```
-    /// use spindle_core::error::SendError;
+    /// use spindle_core::error::TrySendError;
     /// use spindle_core::queue::spsc::Ring;
     ///
     /// let mut ring: Ring<u8, 1> = Ring::new();
     /// let (mut tx, mut rx) = ring.split();
     /// tx.try_push(1).unwrap();
-    /// assert_eq!(tx.try_push(2), Err(SendError::Full(2)));
+    /// assert_eq!(tx.try_push(2), Err(TrySendError::Full(2)));
     /// assert_eq!(rx.try_pop(), Ok(1));
     /// tx.try_push(2).unwrap();
     /// ```
     #[inline]
-    pub fn try_push(&mut self, value: T) -> Result<(), SendError<T>> {
+    pub fn try_push(&mut self, value: T) -> Result<(), TrySendError<T>> {
         if self.consumer_gone() {
-            return Err(SendError::Closed(value));
+            return Err(TrySendError::Closed(value));
         }
         if self.writable(1) == 0 {
-            return Err(SendError::Full(value));
+            return Err(TrySendError::Full(value));
         }
         self.write(self.tail, value);
         self.publish(Ring::<T, N>::advance(self.tail, 1));
@@ -529,7 +529,7 @@ impl<T, const N: usize> Producer<'_, T, N> {
     }
 
     /// Whether the consumer has been dropped: every push will fail with
-    /// [`SendError::Closed`].
+    /// [`TrySendError::Closed`].
     ///
     /// ```
     /// use spindle_core::queue::spsc::Ring;
@@ -550,7 +550,7 @@ impl<T, const N: usize> Producer<'_, T, N> {
     /// should sleep, use the MPMC [`Queue`](super::Queue).
     ///
     /// # Errors
-    /// [`SendError::Closed`] with the value if the consumer is (or gets) dropped.
+    /// [`SendError`] with the value if the consumer is (or gets) dropped.
     ///
     /// ```
     /// use spindle_core::queue::spsc::Ring;
@@ -569,8 +569,8 @@ impl<T, const N: usize> Producer<'_, T, N> {
         loop {
             match self.try_push(value) {
                 Ok(()) => return Ok(()),
-                Err(SendError::Full(v)) => value = v,
-                Err(e) => return Err(e),
+                Err(TrySendError::Full(v)) => value = v,
+                Err(TrySendError::Closed(v)) => return Err(SendError(v)),
             }
             crate::wait::backoff::back_off(round);
             round = round.saturating_add(1);
@@ -597,19 +597,19 @@ impl<T, const N: usize> fmt::Debug for Producer<'_, T, N> {
 /// The popping half of a [`Ring`]: exactly one exists per split. Not `Clone`.
 ///
 /// Every pop is wait-free. After the producer is dropped, the consumer still gets
-/// every item that was pushed, then [`RecvError::Closed`].
+/// every item that was pushed, then `Closed` ([`TryRecvError::Closed`], [`RecvError`]).
 ///
 /// ```
-/// use spindle_core::error::RecvError;
+/// use spindle_core::error::TryRecvError;
 /// use spindle_core::queue::spsc::Ring;
 ///
 /// let mut ring: Ring<u8, 2> = Ring::new();
 /// let (mut tx, mut rx) = ring.split();
-/// assert_eq!(rx.try_pop(), Err(RecvError::Empty));
+/// assert_eq!(rx.try_pop(), Err(TryRecvError::Empty));
 /// tx.try_push(7).unwrap();
 /// drop(tx);
 /// assert_eq!(rx.try_pop(), Ok(7));
-/// assert_eq!(rx.try_pop(), Err(RecvError::Closed));
+/// assert_eq!(rx.try_pop(), Err(TryRecvError::Closed));
 /// ```
 pub struct Consumer<'a, T, const N: usize> {
     ring: &'a Ring<T, N>,
@@ -652,11 +652,11 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// Pops the oldest item if there is one; never waits.
     ///
     /// # Errors
-    /// [`RecvError::Empty`] when nothing is ready, [`RecvError::Closed`] when the
+    /// [`TryRecvError::Empty`] when nothing is ready, [`TryRecvError::Closed`] when the
     /// producer has been dropped and every item it pushed has been popped.
     ///
     /// ```
-    /// use spindle_core::error::RecvError;
+    /// use spindle_core::error::TryRecvError;
     /// use spindle_core::queue::spsc::Ring;
     ///
     /// let mut ring: Ring<&str, 4> = Ring::new();
@@ -665,19 +665,19 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// tx.try_push("second").unwrap();
     /// assert_eq!(rx.try_pop(), Ok("first"));
     /// assert_eq!(rx.try_pop(), Ok("second"));
-    /// assert_eq!(rx.try_pop(), Err(RecvError::Empty));
+    /// assert_eq!(rx.try_pop(), Err(TryRecvError::Empty));
     /// ```
     #[inline]
-    pub fn try_pop(&mut self) -> Result<T, RecvError> {
+    pub fn try_pop(&mut self) -> Result<T, TryRecvError> {
         if self.readable(1) == 0 {
             // Acquire pairs with the producer's Release store of the flag on drop,
             // which came after its last `tail` store: re-reading `tail` after seeing
             // the flag gives the final one.
             if self.ring.closed.0.load(Ordering::Acquire) == 0 {
-                return Err(RecvError::Empty);
+                return Err(TryRecvError::Empty);
             }
             if self.readable(1) == 0 {
-                return Err(RecvError::Closed);
+                return Err(TryRecvError::Closed);
             }
         }
         let value = self.ring.buf[Ring::<T, N>::slot(self.head)].with(|p| {
@@ -833,7 +833,7 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// should sleep, use the MPMC [`Queue`](super::Queue).
     ///
     /// # Errors
-    /// [`RecvError::Closed`] once the producer has been dropped and every item it
+    /// [`RecvError`] once the producer has been dropped and every item it
     /// pushed has been popped.
     ///
     /// ```
@@ -845,7 +845,7 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// std::thread::scope(|s| {
     ///     s.spawn(move || tx.push_blocking(42).unwrap()); // then `tx` is dropped
     ///     assert_eq!(rx.pop_blocking(), Ok(42));
-    ///     assert_eq!(rx.pop_blocking(), Err(RecvError::Closed));
+    ///     assert_eq!(rx.pop_blocking(), Err(RecvError));
     /// });
     /// ```
     #[cfg(feature = "std")]
@@ -853,8 +853,9 @@ impl<T, const N: usize> Consumer<'_, T, N> {
         let mut round = 0u32;
         loop {
             match self.try_pop() {
-                Err(RecvError::Empty) => {}
-                other => return other,
+                Ok(v) => return Ok(v),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Closed) => return Err(RecvError),
             }
             crate::wait::backoff::back_off(round);
             round = round.saturating_add(1);

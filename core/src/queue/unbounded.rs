@@ -8,38 +8,48 @@
 //! Items live in an [`alloc::collections::VecDeque`] under the queue's raw exclusion
 //! `R`, held for one push or pop (a push may grow the buffer, so it can copy the
 //! queue's items and call the allocator with `R` held: mind this with an
-//! interrupt-masking `R`). Waiting follows the protocol of the
-//! [`PriorityQueue`](super::PriorityQueue): a waiter's `ready` check takes the queue
-//! lock inside its list's lock and sets a "waiters" bit; the side that changes the
-//! queue reads the bit under the queue lock and wakes after releasing it.
+//! interrupt-masking `R`). Everything but the `VecDeque` (close, `task_done`/`join`,
+//! the waits and their protocol) is the core it shares with the
+//! [`PriorityQueue`](super::PriorityQueue), in [`locked`](super::locked).
 
 use alloc::collections::VecDeque;
 use core::fmt;
-use core::future::poll_fn;
-use core::pin::pin;
-use core::task::Poll;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
+use super::channel;
 use super::error::TaskDoneError;
-use crate::error::{RecvError, SendError};
-use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-use crate::wait::backoff::spin_for;
-use crate::wait::WaitList;
+use super::locked::{Buffer, LockedQueue};
+#[cfg(feature = "std")]
+use crate::error::RecvTimeoutError;
+use crate::error::{RecvError, TryRecvError, TrySendError};
 
-/// `state` bit: a receiver may be waiting for an item.
-const RECV_WAITERS: usize = 2;
-/// `state` bit: a joiner may be waiting for `unfinished == 0`.
-const JOIN_WAITERS: usize = 4;
+/// The items of an [`UnboundedQueue`], oldest first; used only under the queue lock.
+struct Fifo<T>(VecDeque<T>);
 
-/// Everything the queue lock guards.
-struct Inner<T> {
-    items: VecDeque<T>,
-    /// Items sent and not yet marked done (Python's `unfinished_tasks`).
-    unfinished: u64,
-    /// Items received and not yet marked done: what `task_done` may still mark.
-    taken: u64,
-    closed: bool,
+impl<T> Buffer for Fifo<T> {
+    type Item = T;
+
+    fn push(&mut self, item: T) -> Result<(), T> {
+        // Full only when the allocator refuses to grow the buffer.
+        if self.0.try_reserve(1).is_err() {
+            return Err(item);
+        }
+        self.0.push_back(item);
+        Ok(())
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        self.0.pop_front()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn has_room(&self) -> bool {
+        true
+    }
 }
 
 /// An unbounded MPMC FIFO queue of `T` on the heap, guarded by the raw exclusion `R`
@@ -49,7 +59,7 @@ struct Inner<T> {
 /// |---|---|
 /// | `q.put(x)`, `q.put_nowait(x)` | [`send`](Self::send) (never waits) / [`try_send`](Self::try_send) |
 /// | `q.get()` | [`recv_blocking`](Self::recv_blocking) / [`recv`](Self::recv)`.await` |
-/// | `q.get_nowait()` | [`try_recv`](Self::try_recv) → `Err(RecvError::Empty)` |
+/// | `q.get_nowait()` | [`try_recv`](Self::try_recv) → `Err(TryRecvError::Empty)` |
 /// | `q.get(timeout=t)` | [`recv_timeout`](Self::recv_timeout) |
 /// | putting a sentinel | [`close`](Self::close) |
 /// | `q.task_done()` / `q.join()` | [`task_done`](Self::task_done) / [`join_blocking`](Self::join_blocking), [`join`](Self::join)`.await` |
@@ -78,20 +88,8 @@ struct Inner<T> {
 /// t.join().unwrap();
 /// ```
 pub struct UnboundedQueue<R, T> {
-    /// The queue lock: guards `inner`.
-    lock: R,
-    inner: UnsafeCell<Inner<T>>,
-    /// `*_WAITERS` bits; set under both a list lock and the queue lock, read under
-    /// the queue lock, cleared under a list lock once that list is empty.
-    state: AtomicUsize,
-    receivers: WaitList<R>,
-    joiners: WaitList<R>,
+    core: LockedQueue<R, Fifo<T>>,
 }
-
-// SAFETY: `inner` is only touched with `lock` held, and items move from a sender to
-// one receiver, never shared: `T: Send` suffices. The rest is atomics and wait
-// lists, as shareable as `R`.
-unsafe impl<R: ScopedRawMutex + Sync, T: Send> Sync for UnboundedQueue<R, T> {}
 
 impl<R: ScopedRawMutex + ConstInit, T> UnboundedQueue<R, T> {
     loom_const_fn! {
@@ -107,16 +105,7 @@ impl<R: ScopedRawMutex + ConstInit, T> UnboundedQueue<R, T> {
         /// ```
         pub fn new() -> Self {
             Self {
-                lock: R::INIT,
-                inner: UnsafeCell::new(Inner {
-                    items: VecDeque::new(),
-                    unfinished: 0,
-                    taken: 0,
-                    closed: false,
-                }),
-                state: AtomicUsize::new(0),
-                receivers: WaitList::new(),
-                joiners: WaitList::new(),
+                core: LockedQueue::new(Fifo(VecDeque::new())),
             }
         }
     }
@@ -129,48 +118,23 @@ impl<R: ScopedRawMutex + ConstInit, T> Default for UnboundedQueue<R, T> {
 }
 
 impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
-    /// Runs `f` with the queue lock held. `f` must not use the wait lists.
-    #[inline]
-    fn with_inner<U>(&self, f: impl FnOnce(&mut Inner<T>) -> U) -> U {
-        self.lock.with_lock(|| {
-            // SAFETY: `lock` is held, and it is what guards `inner`; `f` cannot reach
-            // `inner` again (it would have to take `lock`, which is not re-entrant).
-            self.inner.with_mut(|inner| f(unsafe { &mut *inner }))
-        })
-    }
-
     /// Sends `value` (Python's `put`): never waits. The value comes back with
-    /// [`SendError::Closed`] if the queue is closed, or with [`SendError::Full`] in
-    /// the one case an unbounded queue can be full: the allocator refused to grow it.
+    /// [`TrySendError::Closed`] if the queue is closed, or with [`TrySendError::Full`]
+    /// in the one case an unbounded queue can be full: the allocator refused to grow
+    /// it. (Since it never waits, its error is the `try_send` one.)
     ///
     /// ```
-    /// # use spindle_core::queue::{UnboundedQueue, SendError};
+    /// # use spindle_core::queue::{UnboundedQueue, TrySendError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: UnboundedQueue<SpinRawMutex, u32> = UnboundedQueue::new();
     /// for n in 0..1000 {
     ///     q.send(n).unwrap();
     /// }
     /// q.close();
-    /// assert_eq!(q.send(1000), Err(SendError::Closed(1000)));
+    /// assert_eq!(q.send(1000), Err(TrySendError::Closed(1000)));
     /// ```
-    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let wake = self.with_inner(|i| {
-            if i.closed {
-                return Err(SendError::Closed(value));
-            }
-            if i.items.try_reserve(1).is_err() {
-                return Err(SendError::Full(value));
-            }
-            i.items.push_back(value);
-            i.unfinished = i.unfinished.wrapping_add(1);
-            Ok(self.state.load(Ordering::Relaxed) & RECV_WAITERS != 0)
-        })?;
-        if wake {
-            self.receivers.wake_one_or(|| {
-                self.state.fetch_and(!RECV_WAITERS, Ordering::Relaxed);
-            });
-        }
-        Ok(())
+    pub fn send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.core.try_send(value)
     }
 
     /// The same as [`send`](Self::send), named as on the bounded queues (Python's
@@ -184,47 +148,31 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// assert_eq!(q.try_recv(), Ok(1));
     /// ```
     #[inline]
-    pub fn try_send(&self, value: T) -> Result<(), SendError<T>> {
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.send(value)
     }
 
     /// Receives the oldest item if there is one now, without waiting (Python's
-    /// `get_nowait`): [`RecvError::Empty`], or [`RecvError::Closed`] once the queue
-    /// is closed and drained.
+    /// `get_nowait`): [`TryRecvError::Empty`], or [`TryRecvError::Closed`] once the
+    /// queue is closed and drained.
     ///
     /// ```
-    /// # use spindle_core::queue::{UnboundedQueue, RecvError};
+    /// # use spindle_core::queue::{UnboundedQueue, TryRecvError};
     /// # use spindle_core::raw::SpinRawMutex;
     /// let q: UnboundedQueue<SpinRawMutex, u32> = UnboundedQueue::new();
-    /// assert_eq!(q.try_recv(), Err(RecvError::Empty));
+    /// assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
     /// q.send(7).unwrap();
     /// q.close();
     /// assert_eq!(q.try_recv(), Ok(7));
-    /// assert_eq!(q.try_recv(), Err(RecvError::Closed));
+    /// assert_eq!(q.try_recv(), Err(TryRecvError::Closed));
     /// ```
-    pub fn try_recv(&self) -> Result<T, RecvError> {
-        self.with_inner(|i| match i.items.pop_front() {
-            Some(v) => {
-                i.taken = i.taken.wrapping_add(1);
-                Ok(v)
-            }
-            None if i.closed => Err(RecvError::Closed),
-            None => Err(RecvError::Empty),
-        })
-    }
-
-    /// Announces a waiting receiver and says whether to retry now. Runs under the
-    /// receivers' list lock.
-    fn receiver_should_retry(&self) -> bool {
-        self.with_inner(|i| {
-            self.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
-            i.closed || !i.items.is_empty()
-        })
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.core.try_recv()
     }
 
     /// Receives the oldest item, waiting asynchronously while the queue is empty.
     /// After [`close`](Self::close), drains what was sent, then gives
-    /// [`RecvError::Closed`].
+    /// [`RecvError`].
     ///
     /// ```
     /// # use spindle_core::queue::UnboundedQueue;
@@ -235,25 +183,7 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// assert_eq!(block_on(q.recv()), Ok(3));
     /// ```
     pub async fn recv(&self) -> Result<T, RecvError> {
-        match self.try_recv() {
-            Err(RecvError::Empty) => {}
-            done => return done,
-        }
-        let mut waiter = pin!(self.receivers.waiter());
-        poll_fn(|cx| loop {
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || self.receiver_should_retry())
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-            match self.try_recv() {
-                Err(RecvError::Empty) => {}
-                done => return Poll::Ready(done),
-            }
-        })
-        .await
+        channel::recv(&self.core).await
     }
 
     /// Receives the oldest item, blocking while the queue is empty (Python's `get`).
@@ -268,34 +198,29 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// });
     /// ```
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        let got = spin_for(|| match self.try_recv() {
-            Err(RecvError::Empty) => None,
-            done => Some(done),
-        });
-        match got {
-            Some(done) => done,
-            None => crate::wait::block_on(self.recv()),
-        }
+        channel::recv_blocking(&self.core)
     }
 
     /// Receives the oldest item, waiting at most `timeout` (Python's
-    /// `get(timeout=t)`): [`RecvError::TimedOut`] if none came.
+    /// `get(timeout=t)`): [`RecvTimeoutError::TimedOut`] if none came,
+    /// [`RecvTimeoutError::Closed`] once closed and drained.
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use spindle_core::queue::{UnboundedQueue, RecvError};
+    /// # use spindle_core::queue::{UnboundedQueue, RecvTimeoutError};
     /// # use spindle_core::raw::ParkingRawMutex;
     /// let q: UnboundedQueue<ParkingRawMutex, u32> = UnboundedQueue::new();
-    /// assert_eq!(q.recv_timeout(Duration::from_millis(1)), Err(RecvError::TimedOut));
+    /// assert_eq!(q.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::TimedOut));
     /// ```
     #[cfg(feature = "std")]
-    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvError> {
-        crate::wait::block_on_timeout(self.recv(), timeout).unwrap_or(Err(RecvError::TimedOut))
+    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvTimeoutError> {
+        channel::recv_timeout(&self.core, timeout)
     }
 
     /// Closes the queue: later sends get their value back with
-    /// [`SendError::Closed`]; receivers first drain every item already sent, then
-    /// get [`RecvError::Closed`]; every waiting receiver wakes. Returns `false` if it
+    /// [`TrySendError::Closed`]; receivers first drain every item already sent, then
+    /// get `Closed` ([`TryRecvError::Closed`], [`RecvError`]); every waiting receiver
+    /// wakes. Returns `false` if it
     /// was already closed.
     ///
     /// ```
@@ -306,11 +231,7 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// assert!(!q.close());
     /// ```
     pub fn close(&self) -> bool {
-        let was_open = self.with_inner(|i| !core::mem::replace(&mut i.closed, true));
-        if was_open {
-            self.receivers.wake_all();
-        }
-        was_open
+        self.core.close()
     }
 
     /// Whether the queue is closed.
@@ -323,7 +244,7 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// assert!(q.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.with_inner(|i| i.closed)
+        self.core.is_closed()
     }
 
     /// How many items are in the queue: a snapshot (Python's `qsize()`).
@@ -336,7 +257,7 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// assert_eq!(q.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.with_inner(|i| i.items.len())
+        self.core.len()
     }
 
     /// Whether the queue is empty (a snapshot).
@@ -362,8 +283,7 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// assert_eq!(q.unfinished(), 1);
     /// ```
     pub fn unfinished(&self) -> usize {
-        let n = self.with_inner(|i| i.unfinished);
-        usize::try_from(n).unwrap_or(usize::MAX)
+        self.core.unfinished()
     }
 
     /// Marks one received item as processed (Python's `task_done`). Fails, changing
@@ -379,21 +299,7 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// assert_eq!(q.task_done(), Ok(()));
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        let wake = self.with_inner(|i| {
-            if i.taken == 0 {
-                return Err(TaskDoneError::NothingReceived);
-            }
-            i.taken -= 1;
-            // `unfinished >= taken`: every received item was sent.
-            i.unfinished = i.unfinished.saturating_sub(1);
-            Ok(i.unfinished == 0 && self.state.load(Ordering::Relaxed) & JOIN_WAITERS != 0)
-        })?;
-        if wake {
-            self.joiners.wake_all_or(|| {
-                self.state.fetch_and(!JOIN_WAITERS, Ordering::Relaxed);
-            });
-        }
-        Ok(())
+        self.core.task_done()
     }
 
     /// Waits until every item ever sent has been marked done (Python's `join`).
@@ -413,28 +319,7 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
     /// });
     /// ```
     pub async fn join(&self) {
-        if self.unfinished() == 0 {
-            return;
-        }
-        let mut waiter = pin!(self.joiners.waiter());
-        poll_fn(|cx| loop {
-            if waiter
-                .as_mut()
-                .poll_wait(cx, || {
-                    self.with_inner(|i| {
-                        self.state.fetch_or(JOIN_WAITERS, Ordering::Relaxed);
-                        i.unfinished == 0
-                    })
-                })
-                .is_pending()
-            {
-                return Poll::Pending;
-            }
-            if self.unfinished() == 0 {
-                return Poll::Ready(());
-            }
-        })
-        .await
+        channel::join(&self.core).await
     }
 
     /// [`join`](Self::join), blocking the thread.
@@ -465,17 +350,12 @@ impl<R: ScopedRawMutex, T> UnboundedQueue<R, T> {
         &self,
         timeout: core::time::Duration,
     ) -> Result<(), crate::sync::WaitTimeoutError> {
-        crate::wait::block_on_timeout(self.join(), timeout)
-            .ok_or(crate::sync::WaitTimeoutError::TimedOut)
+        channel::join_timeout(&self.core, timeout)
     }
 }
 
 impl<R: ScopedRawMutex, T> fmt::Debug for UnboundedQueue<R, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (len, closed) = self.with_inner(|i| (i.items.len(), i.closed));
-        f.debug_struct("UnboundedQueue")
-            .field("len", &len)
-            .field("closed", &closed)
-            .finish_non_exhaustive()
+        self.core.debug("UnboundedQueue", None, f)
     }
 }

@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::task::Join;
-use super::{JoinError, TaskId};
+use super::{TaskId, TaskJoinError};
 
 /// The handle of a spawned task: await it (or [`try_take`](Self::try_take)) for the
 /// task's output, or [`cancel`](Self::cancel) the task.
@@ -15,7 +15,7 @@ use super::{JoinError, TaskId};
 ///
 /// ```
 /// use core::pin::pin;
-/// use spindle_core::sched::{yield_now, JoinError, RunQueue, Scheduler, Task};
+/// use spindle_core::sched::{yield_now, TaskJoinError, RunQueue, Scheduler, Task};
 ///
 /// static READY: RunQueue<3> = RunQueue::new();
 /// let sched = Scheduler::with_run_queue(&READY).unwrap();
@@ -31,7 +31,7 @@ use super::{JoinError, TaskId};
 /// }));
 /// let mut outcome = sched.spawn(waiter).unwrap();
 /// sched.run_with(|| {});
-/// assert_eq!(outcome.try_take(), Some(Err(JoinError::Cancelled)));
+/// assert_eq!(outcome.try_take(), Some(Err(TaskJoinError::Cancelled)));
 /// ```
 pub struct JoinHandle<'a, T> {
     task: &'a dyn Join<T>,
@@ -60,7 +60,7 @@ impl<'a, T> JoinHandle<'a, T> {
 
     /// Asks the scheduler to cancel the task: at its next scheduling point, its
     /// future is dropped in place (where it was last suspended) and the handle
-    /// yields [`JoinError::Cancelled`]. A task that has already finished keeps its
+    /// yields [`TaskJoinError::Cancelled`]. A task that has already finished keeps its
     /// output.
     pub fn cancel(&self) {
         self.task.cancel();
@@ -68,7 +68,7 @@ impl<'a, T> JoinHandle<'a, T> {
 }
 
 impl<T> Future for JoinHandle<'_, T> {
-    type Output = Result<T, JoinError>;
+    type Output = Result<T, TaskJoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.task.poll_join(cx)

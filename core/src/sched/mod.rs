@@ -36,6 +36,7 @@
 //! safety, and [`RunQueue`]'s module notes for the wake-up protocol.
 
 mod current;
+mod error;
 mod join;
 mod run_queue;
 mod scheduler;
@@ -46,6 +47,7 @@ mod yield_now;
 use core::fmt;
 
 pub use current::{context_id, current_task_id};
+pub use error::{RunQueueInUse, TaskJoinError, TaskSlotsFull, TaskSpawnError};
 pub use join::JoinHandle;
 pub use run_queue::RunQueue;
 pub use scheduler::Scheduler;
@@ -68,77 +70,3 @@ impl fmt::Display for TaskId {
         write!(f, "task #{}", self.0)
     }
 }
-
-/// A task could not be spawned; what was offered comes back inside.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum SpawnError<T> {
-    /// Every slot of the scheduler is taken.
-    Full(T),
-    /// The task storage is in use: spawned already, or (a [`TaskPool`]) every cell
-    /// holds a task that is not over or whose output was not joined.
-    Busy(T),
-}
-
-impl<T> SpawnError<T> {
-    /// What was offered: the task, or the future.
-    pub fn into_inner(self) -> T {
-        match self {
-            Self::Full(t) | Self::Busy(t) => t,
-        }
-    }
-}
-
-impl<T> fmt::Debug for SpawnError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Full(_) => f.write_str("Full(..)"),
-            Self::Busy(_) => f.write_str("Busy(..)"),
-        }
-    }
-}
-
-impl<T> fmt::Display for SpawnError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Full(_) => f.write_str("every task slot of the scheduler is taken"),
-            Self::Busy(_) => f.write_str("the task storage is already in use"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T> std::error::Error for SpawnError<T> {}
-
-/// Why a [`JoinHandle`] has no output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JoinError {
-    /// The task was cancelled before it finished.
-    Cancelled,
-    /// The output was taken already (with [`JoinHandle::try_take`]).
-    Taken,
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Cancelled => f.write_str("the task was cancelled"),
-            Self::Taken => f.write_str("the task's output was taken already"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for JoinError {}
-
-/// [`Scheduler::with_run_queue`] failed: another scheduler uses that run queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunQueueInUse;
-
-impl fmt::Display for RunQueueInUse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the run queue is in use by another scheduler")
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for RunQueueInUse {}

@@ -1,7 +1,7 @@
 //! The run queue: which tasks are ready, and the wakers that say so.
 //!
 //! # Protocol
-//! Every task slot has a [`Header`] with a `queued` flag. Waking slot `i` sets the
+//! Every task slot has a [`WakeHeader`] with a `queued` flag. Waking slot `i` sets the
 //! flag (one swap); the waker that turned it on pushes `i` onto an intrusive
 //! multi-producer, single-consumer FIFO (Dmitry Vyukov's, with slot indices for
 //! links and a stub node), so an index is in the queue at most once and the queue
@@ -35,7 +35,7 @@
 
 use core::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::table::Table;
+use super::table::TaskTable;
 use crate::loom::{AtomicUsize, Ordering};
 
 /// No successor.
@@ -47,7 +47,7 @@ const SLEEPING: usize = 1 << (usize::BITS - 1);
 /// One slot's wake-up state.
 #[derive(Debug)]
 #[repr(C)]
-pub(crate) struct Header {
+pub(crate) struct WakeHeader {
     /// 1 while the slot is in the queue (or being pushed).
     queued: AtomicUsize,
     /// The next index in the queue, or [`NIL`].
@@ -56,7 +56,7 @@ pub(crate) struct Header {
     pub(crate) index: usize,
 }
 
-impl Header {
+impl WakeHeader {
     loom_const_fn! {
         fn new(index: usize) -> Self {
             Self {
@@ -69,8 +69,8 @@ impl Header {
 }
 
 #[cfg(not(loom))]
-const fn headers<const N: usize>() -> [Header; N] {
-    let mut h = [const { Header::new(0) }; N];
+const fn headers<const N: usize>() -> [WakeHeader; N] {
+    let mut h = [const { WakeHeader::new(0) }; N];
     let mut i = 0;
     while i < N {
         h[i].index = i;
@@ -80,8 +80,8 @@ const fn headers<const N: usize>() -> [Header; N] {
 }
 
 #[cfg(loom)]
-fn headers<const N: usize>() -> [Header; N] {
-    core::array::from_fn(Header::new)
+fn headers<const N: usize>() -> [WakeHeader; N] {
+    core::array::from_fn(WakeHeader::new)
 }
 
 /// What [`RunQueue::pop`] found.
@@ -112,10 +112,10 @@ pub(crate) enum Pop {
 #[repr(C)]
 pub struct RunQueue<const N: usize> {
     // First field: a waker's header pointer minus its index is the queue's address.
-    headers: [Header; N],
+    headers: [WakeHeader; N],
     /// The tasks in the slots (touched only on the scheduler's thread).
-    pub(crate) table: Table<N>,
-    stub: Header,
+    pub(crate) table: TaskTable<N>,
+    stub: WakeHeader,
     /// The last node pushed (producers' end), with [`SLEEPING`] while the scheduler
     /// idles on an empty queue.
     push_end: AtomicUsize,
@@ -154,12 +154,14 @@ impl<const N: usize> RunQueue<N> {
 
     loom_const_fn! {
         /// An empty run queue for `N` task slots. `const`, so it can initialise a
-        /// `static`.
+        /// `static`. `N = 0` is rejected at compile time, but only when the constant
+        /// is evaluated: `cargo build`, `cargo test` and `cargo run` report it, `cargo
+        /// check` (and so an editor's check-on-save) does not.
         pub fn new() -> Self {
             Self {
                 headers: headers::<N>(),
-                table: Table::new(),
-                stub: Header::new(Self::CHECKED_N),
+                table: TaskTable::new(),
+                stub: WakeHeader::new(Self::CHECKED_N),
                 push_end: AtomicUsize::new(N),
                 pop_end: AtomicUsize::new(N),
                 claimed: AtomicUsize::new(0),
@@ -170,7 +172,7 @@ impl<const N: usize> RunQueue<N> {
     }
 
     #[inline]
-    fn header(&self, i: usize) -> &Header {
+    fn header(&self, i: usize) -> &WakeHeader {
         if i < N {
             &self.headers[i]
         } else {
@@ -304,7 +306,7 @@ impl<const N: usize> RunQueue<N> {
         debug_assert!(i < N);
         // SAFETY: `i < N` and `headers` is the first field of a `repr(C)` struct, so
         // the result points at `self.headers[i]`, with the provenance of `self`.
-        unsafe { (self as *const Self).cast::<Header>().add(i).cast() }
+        unsafe { (self as *const Self).cast::<WakeHeader>().add(i).cast() }
     }
 
     /// The queue a waker's data points into, and the slot index.
@@ -313,7 +315,7 @@ impl<const N: usize> RunQueue<N> {
     /// `data` came from [`Self::header_ptr`] of a queue that is still alive.
     #[inline]
     unsafe fn from_header<'q>(data: *const ()) -> (&'q Self, usize) {
-        let header = data.cast::<Header>();
+        let header = data.cast::<WakeHeader>();
         // SAFETY: the caller promises `data` points at a live header of this queue;
         // its index field says how far it is from `headers[0]`, the queue's address.
         unsafe {

@@ -15,9 +15,11 @@ use alloc::{boxed::Box, sync::Arc};
 use super::current::CurrentGuard;
 use super::join::JoinHandle;
 use super::run_queue::{Pop, RunQueue};
-use super::table::{Entry, Table};
+use super::table::{TaskEntry, TaskTable};
 use super::task::{DynTask, Task};
-use super::{RunQueueInUse, SpawnError, TaskId};
+#[cfg(feature = "alloc")]
+use super::TaskSlotsFull;
+use super::{RunQueueInUse, TaskId, TaskSpawnError};
 use crate::wait::Relax;
 
 /// The run queue a scheduler uses, and its claim on it.
@@ -56,7 +58,7 @@ impl<const N: usize> Drop for QueueOwner<N> {
 /// - Storage: the scheduler holds pointers to [`Task`]s the caller pinned (or
 ///   cells of a [`TaskPool`](super::TaskPool)), so it needs no heap; with `alloc`,
 ///   [`spawn_boxed`](Self::spawn_boxed) boxes the future instead. A full scheduler
-///   is an error value ([`SpawnError::Full`]), never a panic. Tasks and scheduler
+///   is an error value ([`TaskSpawnError::Full`]), never a panic. Tasks and scheduler
 ///   are linked both ways, so either may be dropped first, and tasks may borrow
 ///   the scheduler (to spawn more tasks).
 /// - Waking is thread- and interrupt-safe: wakers only touch the [`RunQueue`]'s
@@ -105,6 +107,10 @@ impl<const N: usize> Scheduler<N> {
     /// let sched: spindle_core::sched::Scheduler<8> = spindle_core::sched::Scheduler::new();
     /// assert_eq!((sched.capacity(), sched.len()), (8, 0));
     /// ```
+    ///
+    /// `N = 0` is rejected at compile time (by [`RunQueue::new`]), but only when the
+    /// constant is evaluated: `cargo build`, `cargo test` and `cargo run` report it,
+    /// `cargo check` does not.
     #[cfg(feature = "alloc")]
     pub fn new() -> Self {
         let queue = Arc::new(RunQueue::new());
@@ -134,7 +140,7 @@ impl<const N: usize> Scheduler<N> {
     }
 
     #[inline]
-    fn table(&self) -> &Table<N> {
+    fn table(&self) -> &TaskTable<N> {
         &self.queue.table
     }
 
@@ -154,25 +160,25 @@ impl<const N: usize> Scheduler<N> {
     }
 
     /// Spawns the pinned `task`; it first runs after the tasks already ready.
-    /// Fails with [`SpawnError::Full`] if every slot is taken, or
-    /// [`SpawnError::Busy`] if the task was spawned before; the task comes back
+    /// Fails with [`TaskSpawnError::Full`] if every slot is taken, or
+    /// [`TaskSpawnError::Busy`] if the task was spawned before; the task comes back
     /// either way.
     pub fn spawn<'t, F: Future>(
         &self,
         task: Pin<&'t mut Task<F>>,
-    ) -> Result<JoinHandle<'t, F::Output>, SpawnError<Pin<&'t mut Task<F>>>> {
+    ) -> Result<JoinHandle<'t, F::Output>, TaskSpawnError<Pin<&'t mut Task<F>>>> {
         if !task.is_spawnable() {
-            return Err(SpawnError::Busy(task));
+            return Err(TaskSpawnError::Busy(task));
         }
         match self.free_slot() {
             Some(slot) => Ok(self.spawn_at(slot, task.into_ref())),
-            None => Err(SpawnError::Full(task)),
+            None => Err(TaskSpawnError::Full(task)),
         }
     }
 
     /// Boxes `future` and spawns it, detached: the scheduler owns it and frees it
     /// when it is over (or when the scheduler is dropped). Fails with
-    /// [`SpawnError::Full`] (the future comes back) if every slot is taken.
+    /// [`TaskSlotsFull`] (the future comes back) if every slot is taken.
     ///
     /// The future must be `'static`, since the scheduler may drop it at any time
     /// after the values it could borrow are gone; to borrow, pin a [`Task`] instead.
@@ -195,16 +201,16 @@ impl<const N: usize> Scheduler<N> {
     /// assert_eq!(hits.get(), 3);
     /// ```
     #[cfg(feature = "alloc")]
-    pub fn spawn_boxed<F>(&self, future: F) -> Result<TaskId, SpawnError<F>>
+    pub fn spawn_boxed<F>(&self, future: F) -> Result<TaskId, TaskSlotsFull<F>>
     where
         F: Future<Output = ()> + 'static,
     {
         let Some(slot) = self.free_slot() else {
-            return Err(SpawnError::Full(future));
+            return Err(TaskSlotsFull(future));
         };
         let task: &'static mut Task<F> = Box::leak(Box::new(Task::new(future)));
         let task: NonNull<dyn DynTask> = NonNull::from(task);
-        self.occupy(slot, Entry { task, boxed: true });
+        self.occupy(slot, TaskEntry { task, boxed: true });
         Ok(TaskId(slot))
     }
 
@@ -234,11 +240,11 @@ impl<const N: usize> Scheduler<N> {
         let task: NonNull<dyn DynTask> = unsafe {
             core::mem::transmute::<NonNull<dyn DynTask + 't>, NonNull<dyn DynTask>>(task)
         };
-        self.occupy(slot, Entry { task, boxed: false });
+        self.occupy(slot, TaskEntry { task, boxed: false });
         handle
     }
 
-    fn occupy(&self, slot: usize, entry: Entry) {
+    fn occupy(&self, slot: usize, entry: TaskEntry) {
         self.table().occupy(slot, entry);
         self.hint.set(if slot + 1 < N { slot + 1 } else { 0 });
         self.queue.wake(slot);
@@ -354,7 +360,7 @@ impl<const N: usize> Scheduler<N> {
     ///
     /// # Safety
     /// `entry` was in this scheduler's table until just now.
-    unsafe fn release(entry: Entry) {
+    unsafe fn release(entry: TaskEntry) {
         #[cfg(feature = "alloc")]
         if entry.boxed {
             // SAFETY: boxed entries come from `Box::leak` in `spawn_boxed` (a

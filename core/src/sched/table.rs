@@ -15,7 +15,7 @@ use super::task::DynTask;
 
 /// A task in a slot.
 #[derive(Clone, Copy)]
-pub(crate) struct Entry {
+pub(crate) struct TaskEntry {
     /// The task. Its real lifetime is erased: the link protocol keeps it valid.
     pub(crate) task: NonNull<dyn DynTask>,
     /// Whether the scheduler owns it (a `Box` to free when it is over).
@@ -24,12 +24,12 @@ pub(crate) struct Entry {
 }
 
 /// The slots.
-pub(crate) struct Table<const N: usize> {
-    pub(crate) slots: [Cell<Option<Entry>>; N],
+pub(crate) struct TaskTable<const N: usize> {
+    pub(crate) slots: [Cell<Option<TaskEntry>>; N],
     pub(crate) live: Cell<usize>,
 }
 
-impl<const N: usize> Table<N> {
+impl<const N: usize> TaskTable<N> {
     pub(crate) const fn new() -> Self {
         Self {
             slots: [const { Cell::new(None) }; N],
@@ -46,14 +46,14 @@ impl<const N: usize> Table<N> {
     }
 
     /// Puts `entry` in slot `i`.
-    pub(crate) fn occupy(&self, i: usize, entry: Entry) {
+    pub(crate) fn occupy(&self, i: usize, entry: TaskEntry) {
         debug_assert!(self.slots[i].get().is_none());
         self.slots[i].set(Some(entry));
         self.live.set(self.live.get() + 1);
     }
 
     /// Empties slot `i`, returning what was there.
-    pub(crate) fn vacate(&self, i: usize) -> Option<Entry> {
+    pub(crate) fn vacate(&self, i: usize) -> Option<TaskEntry> {
         let entry = self.slots[i].take();
         if entry.is_some() {
             self.live.set(self.live.get() - 1);
@@ -65,7 +65,7 @@ impl<const N: usize> Table<N> {
 /// A task's way back to its slot, to unlink itself when dropped.
 #[derive(Clone, Copy)]
 pub(crate) struct Link {
-    slot: NonNull<Cell<Option<Entry>>>,
+    slot: NonNull<Cell<Option<TaskEntry>>>,
     live: NonNull<Cell<usize>>,
 }
 

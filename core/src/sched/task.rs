@@ -15,7 +15,7 @@ use core::task::{Context, Poll, Waker};
 
 use super::join::JoinHandle;
 use super::table::Link;
-use super::{JoinError, Scheduler, SpawnError};
+use super::{Scheduler, TaskJoinError, TaskSpawnError};
 
 /// What a task's cell holds.
 enum State<F: Future> {
@@ -251,7 +251,7 @@ impl<F: Future> Task<F> {
 
 /// A task as its [`JoinHandle`] sees it: only the output type is known.
 pub(crate) trait Join<T> {
-    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
+    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskJoinError>>;
     fn try_take(&self) -> Option<T>;
     fn is_finished(&self) -> bool;
     fn cancel(&self);
@@ -259,7 +259,7 @@ pub(crate) trait Join<T> {
 }
 
 impl<F: Future> Join<F::Output> for Task<F> {
-    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
+    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, TaskJoinError>> {
         if !self.polling.get() {
             // SAFETY: not polling, so nobody references `state`.
             let state = unsafe { &mut *self.state.get() };
@@ -269,8 +269,8 @@ impl<F: Future> Join<F::Output> for Task<F> {
                         return Poll::Ready(Ok(out));
                     }
                 }
-                State::Taken => return Poll::Ready(Err(JoinError::Taken)),
-                State::Cancelled => return Poll::Ready(Err(JoinError::Cancelled)),
+                State::Taken => return Poll::Ready(Err(TaskJoinError::Taken)),
+                State::Cancelled => return Poll::Ready(Err(TaskJoinError::Cancelled)),
                 State::Running(_) | State::Empty => {}
             }
         }
@@ -352,19 +352,19 @@ impl<F: Future, const K: usize> TaskPool<F, K> {
     }
 
     /// Spawns `future` on `sched` in a free cell. Gives the future back with
-    /// [`SpawnError::Busy`] if every cell is taken, [`SpawnError::Full`] if the
+    /// [`TaskSpawnError::Busy`] if every cell is taken, [`TaskSpawnError::Full`] if the
     /// scheduler has no free slot.
     pub fn spawn<'p, const N: usize>(
         self: Pin<&'p Self>,
         sched: &Scheduler<N>,
         future: F,
-    ) -> Result<JoinHandle<'p, F::Output>, SpawnError<F>> {
+    ) -> Result<JoinHandle<'p, F::Output>, TaskSpawnError<F>> {
         let cells = &self.get_ref().cells;
         let Some(cell) = cells.iter().find(|c| c.is_free()) else {
-            return Err(SpawnError::Busy(future));
+            return Err(TaskSpawnError::Busy(future));
         };
         let Some(slot) = sched.free_slot() else {
-            return Err(SpawnError::Full(future));
+            return Err(TaskSpawnError::Full(future));
         };
         // SAFETY: the cells are structurally pinned: `self` is pinned and the array
         // is never moved out of it.

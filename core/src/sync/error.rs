@@ -120,24 +120,25 @@ impl fmt::Display for ReleaseError {
     }
 }
 
-/// A [`WaitGroup`](super::WaitGroup) was marked done more times than work was added.
+/// [`WaitGroup::add`](super::WaitGroup::add) would overflow the count; nothing
+/// was added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WaitGroupError {
-    /// `done` with a count of zero.
-    Underflow,
-    /// `add` would overflow the count.
-    Overflow,
+pub struct WaitGroupOverflow;
+
+impl fmt::Display for WaitGroupOverflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the wait group's count would overflow")
+    }
 }
 
-impl fmt::Display for WaitGroupError {
+/// [`WaitGroup::done`](super::WaitGroup::done) was called more times than work was
+/// added; nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitGroupUnderflow;
+
+impl fmt::Display for WaitGroupUnderflow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WaitGroupError::Underflow => {
-                f.write_str("done() called more times than work was added")
-            }
-            WaitGroupError::Overflow => f.write_str("the wait group's count would overflow"),
-        }
+        f.write_str("done() called more times than work was added")
     }
 }
 
@@ -148,5 +149,6 @@ impl_error!(
     AcquireTimeoutError,
     WaitTimeoutError,
     ReleaseError,
-    WaitGroupError,
+    WaitGroupOverflow,
+    WaitGroupUnderflow,
 );

@@ -3,15 +3,13 @@
 //! has happened); also the book's `(data, Event)` "tell me when it's done" pairs.
 
 use core::fmt;
-use core::future::poll_fn;
-use core::pin::pin;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 #[cfg(feature = "std")]
 use super::error::WaitTimeoutError;
 use crate::loom::{AtomicUsize, Ordering};
-use crate::wait::WaitList;
+use crate::wait::{wait_until, WaitList};
 
 const SET: usize = 1;
 const WAITERS: usize = 2;
@@ -86,12 +84,12 @@ impl<R: ScopedRawMutex> Event<R> {
         if self.is_set() {
             return;
         }
-        let mut waiter = pin!(self.waiters.waiter());
-        poll_fn(|cx| {
-            waiter.as_mut().poll_wait(cx, || {
-                self.state.fetch_or(WAITERS, Ordering::Acquire) & SET != 0
-            })
-        })
+        // `set` wakes every waiter: a wake-up is the answer, nothing to retry.
+        wait_until(
+            &self.waiters,
+            || self.state.fetch_or(WAITERS, Ordering::Acquire) & SET != 0,
+            || Some(()),
+        )
         .await
     }
 

@@ -14,15 +14,11 @@
 //!   as parking_lot and std do, for throughput); a waiter that loses that race goes
 //!   back to the *front* of the list, so it cannot be starved by a stream of them.
 
-use core::future::poll_fn;
-use core::pin::pin;
-use core::task::Poll;
-
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 use crate::loom::{AtomicUsize, Ordering};
 use crate::wait::backoff::{back_off, SPIN_ROUNDS};
-use crate::wait::WaitList;
+use crate::wait::{wait_until, WaitList};
 
 const LOCKED: usize = 1;
 const WAITERS: usize = 2;
@@ -102,20 +98,13 @@ impl<R: ScopedRawMutex> LockCore<R> {
         if self.try_lock() {
             return;
         }
-        let mut waiter = pin!(self.waiters.waiter());
         // A queued waiter does not try again until it is woken: it keeps its place
         // in line rather than racing the waiters ahead of it.
-        poll_fn(|cx| loop {
-            let woken = waiter.as_mut().poll_wait(cx, || {
-                self.state.fetch_or(WAITERS, Ordering::Relaxed) & LOCKED == 0
-            });
-            if woken.is_pending() {
-                return Poll::Pending;
-            }
-            if self.try_lock() {
-                return Poll::Ready(());
-            }
-        })
+        wait_until(
+            &self.waiters,
+            || self.state.fetch_or(WAITERS, Ordering::Relaxed) & LOCKED == 0,
+            || self.try_lock().then_some(()),
+        )
         .await
     }
 

@@ -25,11 +25,11 @@ mod reentrant;
 mod semaphore;
 mod wait_group;
 
-pub use crate::error::{RecvError, SendError};
+pub use crate::error::{RecvError, RecvTimeoutError, TryRecvError, TrySendError};
 pub use condvar::Condvar;
 pub use error::{
-    AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError, TryLockError, WaitGroupError,
-    WaitTimeoutError,
+    AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError, TryLockError,
+    WaitGroupOverflow, WaitGroupUnderflow, WaitTimeoutError,
 };
 pub use event::Event;
 pub use mutex::{Mutex, MutexGuard};

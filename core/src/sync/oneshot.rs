@@ -3,16 +3,15 @@
 //! usable from a `static`, with no heap.
 
 use core::fmt;
-use core::future::poll_fn;
 use core::mem::MaybeUninit;
-use core::pin::pin;
-use core::task::Poll;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
-use crate::error::{RecvError, SendError};
+#[cfg(feature = "std")]
+use crate::error::RecvTimeoutError;
+use crate::error::{unless_empty, RecvError, TryRecvError, TrySendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
-use crate::wait::WaitList;
+use crate::wait::{wait_until, WaitList};
 
 const STAGE: usize = 0b111;
 const EMPTY: usize = 0;
@@ -29,8 +28,8 @@ const CLAIMED: usize = 0b1_0000;
 /// A one-value slot: one [`send`](Self::send), one successful receive.
 ///
 /// Stages: *empty -> full -> taken*, or *empty -> closed*. A second `send` gets its
-/// value back ([`SendError::Full`]); a receive after the value was taken or the slot
-/// closed reports [`RecvError::Closed`]. [`reset`](Self::reset) makes it reusable.
+/// value back ([`TrySendError::Full`]); a receive after the value was taken or the
+/// slot closed reports `Closed` ([`TryRecvError::Closed`], [`RecvError`]). [`reset`](Self::reset) makes it reusable.
 ///
 /// ```
 /// use spindle_core::raw::ParkingRawMutex;
@@ -75,14 +74,15 @@ impl<R: ScopedRawMutex + ConstInit, T> Default for Oneshot<R, T> {
 
 impl<R: ScopedRawMutex, T> Oneshot<R, T> {
     /// Puts `value` in the slot and wakes the receivers. If the slot is not empty the
-    /// value comes back in the error.
-    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+    /// value comes back in the error: [`TrySendError::Full`] if it holds a value
+    /// (or held one), [`TrySendError::Closed`] if it was closed. Never waits.
+    pub fn send(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             match s & STAGE {
                 EMPTY => {}
-                CLOSED => return Err(SendError::Closed(value)),
-                _ => return Err(SendError::Full(value)),
+                CLOSED => return Err(TrySendError::Closed(value)),
+                _ => return Err(TrySendError::Full(value)),
             }
             match self.state.compare_exchange_weak(
                 s,
@@ -110,14 +110,15 @@ impl<R: ScopedRawMutex, T> Oneshot<R, T> {
         });
     }
 
-    /// Takes the value if it is there, without waiting.
-    pub fn try_recv(&self) -> Result<T, RecvError> {
+    /// Takes the value if it is there, without waiting: [`TryRecvError::Empty`] if
+    /// not yet, [`TryRecvError::Closed`] if taken already or closed.
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut s = self.state.load(Ordering::Acquire);
         loop {
             match s & STAGE {
                 FULL => {}
-                EMPTY | WRITING => return Err(RecvError::Empty),
-                _ => return Err(RecvError::Closed),
+                EMPTY | WRITING => return Err(TryRecvError::Empty),
+                _ => return Err(TryRecvError::Closed),
             }
             match self.state.compare_exchange_weak(
                 s,
@@ -133,26 +134,20 @@ impl<R: ScopedRawMutex, T> Oneshot<R, T> {
         }
     }
 
-    /// Waits for the value asynchronously.
+    /// Waits for the value asynchronously: [`RecvError`] if it was taken already or
+    /// the slot is (or gets) closed.
     pub async fn recv(&self) -> Result<T, RecvError> {
-        match self.try_recv() {
-            Err(RecvError::Empty) => {}
-            done => return done,
+        if let Some(done) = unless_empty(self.try_recv()) {
+            return done;
         }
-        let mut waiter = pin!(self.waiters.waiter());
-        poll_fn(|cx| loop {
-            match self.try_recv() {
-                Err(RecvError::Empty) => {}
-                done => return Poll::Ready(done),
-            }
-            let ready = waiter.as_mut().poll_wait(cx, || {
+        wait_until(
+            &self.waiters,
+            || {
                 let s = self.state.fetch_or(WAITERS, Ordering::Acquire);
                 !matches!(s & STAGE, EMPTY | WRITING)
-            });
-            if ready.is_pending() {
-                return Poll::Pending;
-            }
-        })
+            },
+            || unless_empty(self.try_recv()),
+        )
         .await
     }
 
@@ -161,13 +156,17 @@ impl<R: ScopedRawMutex, T> Oneshot<R, T> {
         crate::wait::block_on(self.recv())
     }
 
-    /// Waits at most `timeout` for the value.
+    /// Waits at most `timeout` for the value: [`RecvTimeoutError::TimedOut`] if it
+    /// did not come, [`RecvTimeoutError::Closed`] if it never will.
     #[cfg(feature = "std")]
-    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvError> {
-        crate::wait::block_on_timeout(self.recv(), timeout).unwrap_or(Err(RecvError::TimedOut))
+    pub fn recv_timeout(&self, timeout: core::time::Duration) -> Result<T, RecvTimeoutError> {
+        match crate::wait::block_on_timeout(self.recv(), timeout) {
+            Some(got) => got.map_err(RecvTimeoutError::from),
+            None => Err(RecvTimeoutError::TimedOut),
+        }
     }
 
-    /// Closes an empty slot: waiting receivers get [`RecvError::Closed`] and a later
+    /// Closes an empty slot: waiting receivers get [`RecvError`] and a later
     /// `send` gets its value back. Returns `false` (changing nothing) if the slot is
     /// not empty.
     pub fn close(&self) -> bool {

@@ -4,9 +4,6 @@
 //! semaphore to start threads one at a time.
 
 use core::fmt;
-use core::future::poll_fn;
-use core::pin::pin;
-use core::task::Poll;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
@@ -14,7 +11,7 @@ use mutex_traits::{ConstInit, ScopedRawMutex};
 use super::error::AcquireTimeoutError;
 use super::error::{AcquireError, ReleaseError, TryAcquireError};
 use crate::loom::{AtomicUsize, Ordering};
-use crate::wait::WaitList;
+use crate::wait::{wait_until, WaitList};
 
 const WAITERS: usize = 1;
 const ONE: usize = 2;
@@ -145,26 +142,22 @@ impl<R: ScopedRawMutex> Semaphore<R> {
         if self.try_take() {
             return Ok(());
         }
-        let mut waiter = pin!(self.waiters.waiter());
         // A queued waiter does not try again until it is woken: it keeps its place
-        // in line rather than racing the waiters ahead of it.
-        poll_fn(|cx| loop {
-            // `close` sets its flag before it takes the list's lock to wake
-            // everyone, and this check runs under that lock: a waiter either sees
-            // the flag or is queued in time to be woken.
-            let woken = waiter.as_mut().poll_wait(cx, || {
-                self.is_closed() || self.state.fetch_or(WAITERS, Ordering::Relaxed) >= ONE
-            });
-            if woken.is_pending() {
-                return Poll::Pending;
-            }
-            if self.is_closed() {
-                return Poll::Ready(Err(AcquireError::Closed));
-            }
-            if self.try_take() {
-                return Poll::Ready(Ok(()));
-            }
-        })
+        // in line rather than racing the waiters ahead of it. `close` sets its flag
+        // before it takes the list's lock to wake everyone, and `announce` runs
+        // under that lock: a waiter either sees the flag or is queued in time to be
+        // woken.
+        wait_until(
+            &self.waiters,
+            || self.is_closed() || self.state.fetch_or(WAITERS, Ordering::Relaxed) >= ONE,
+            || {
+                if self.is_closed() {
+                    Some(Err(AcquireError::Closed))
+                } else {
+                    self.try_take().then_some(Ok(()))
+                }
+            },
+        )
         .await
     }
 

@@ -3,16 +3,14 @@
 //! the same idea for work that is not in a queue.
 
 use core::fmt;
-use core::future::poll_fn;
-use core::pin::pin;
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
-use super::error::WaitGroupError;
 #[cfg(feature = "std")]
 use super::error::WaitTimeoutError;
+use super::error::{WaitGroupOverflow, WaitGroupUnderflow};
 use crate::loom::{AtomicUsize, Ordering};
-use crate::wait::WaitList;
+use crate::wait::{wait_until, WaitList};
 
 const WAITERS: usize = 1;
 const ONE: usize = 2;
@@ -56,14 +54,15 @@ impl<R: ScopedRawMutex + ConstInit> Default for WaitGroup<R> {
 }
 
 impl<R: ScopedRawMutex> WaitGroup<R> {
-    /// Adds `n` pieces of outstanding work.
-    pub fn add(&self, n: usize) -> Result<(), WaitGroupError> {
+    /// Adds `n` pieces of outstanding work. Fails with [`WaitGroupOverflow`],
+    /// adding nothing, if the count would overflow.
+    pub fn add(&self, n: usize) -> Result<(), WaitGroupOverflow> {
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             let count = (s / ONE)
                 .checked_add(n)
                 .filter(|c| *c <= usize::MAX / ONE)
-                .ok_or(WaitGroupError::Overflow)?;
+                .ok_or(WaitGroupOverflow)?;
             match self.state.compare_exchange_weak(
                 s,
                 (count * ONE) | (s & WAITERS),
@@ -77,12 +76,13 @@ impl<R: ScopedRawMutex> WaitGroup<R> {
     }
 
     /// Marks one piece of work done; the last one wakes the waiters. Calling it more
-    /// times than work was added is an error, and changes nothing.
-    pub fn done(&self) -> Result<(), WaitGroupError> {
+    /// times than work was added is an error ([`WaitGroupUnderflow`]), and changes
+    /// nothing.
+    pub fn done(&self) -> Result<(), WaitGroupUnderflow> {
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
             if s < ONE {
-                return Err(WaitGroupError::Underflow);
+                return Err(WaitGroupUnderflow);
             }
             match self
                 .state
@@ -110,12 +110,13 @@ impl<R: ScopedRawMutex> WaitGroup<R> {
         if self.state.load(Ordering::Acquire) < ONE {
             return;
         }
-        let mut waiter = pin!(self.waiters.waiter());
-        poll_fn(|cx| {
-            waiter
-                .as_mut()
-                .poll_wait(cx, || self.state.fetch_or(WAITERS, Ordering::Acquire) < ONE)
-        })
+        // Zero stays zero until the waiters have woken (`add` after zero is a new
+        // round), so a wake-up is the answer: nothing to retry.
+        wait_until(
+            &self.waiters,
+            || self.state.fetch_or(WAITERS, Ordering::Acquire) < ONE,
+            || Some(()),
+        )
         .await
     }
 

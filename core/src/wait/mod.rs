@@ -30,6 +30,7 @@
 pub(crate) mod backoff;
 mod block_on;
 mod list;
+mod until;
 
 #[cfg(not(feature = "std"))]
 pub use block_on::block_on;
@@ -37,3 +38,4 @@ pub use block_on::block_on;
 pub use block_on::{block_on, block_on_deadline, block_on_timeout};
 pub use block_on::{block_on_with, Relax, SpinRelax};
 pub use list::{WaitList, Waiter};
+pub(crate) use until::wait_until;

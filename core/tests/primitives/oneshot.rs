@@ -1,19 +1,19 @@
 use std::pin::pin;
 use std::time::Duration;
 
-use spindle_core::sync::{Oneshot, RecvError, SendError};
+use spindle_core::sync::{Oneshot, RecvError, RecvTimeoutError, TryRecvError, TrySendError};
 
 use crate::support::{Probe, P, S};
 
 #[test]
 fn send_then_recv_once() {
     let o: Oneshot<S, String> = Oneshot::new();
-    assert_eq!(o.try_recv(), Err(RecvError::Empty));
+    assert_eq!(o.try_recv(), Err(TryRecvError::Empty));
     o.send("a".into()).unwrap();
     assert!(o.is_full());
-    assert_eq!(o.send("b".into()), Err(SendError::Full("b".into())));
+    assert_eq!(o.send("b".into()), Err(TrySendError::Full("b".into())));
     assert_eq!(o.try_recv().as_deref(), Ok("a"));
-    assert_eq!(o.try_recv(), Err(RecvError::Closed));
+    assert_eq!(o.try_recv(), Err(TryRecvError::Closed));
     assert!(o.is_closed());
 }
 
@@ -27,7 +27,7 @@ fn close_wakes_receivers_and_returns_sends() {
     assert_eq!(probe.wakes(), 1);
     assert_eq!(
         probe.poll(r.as_mut()),
-        std::task::Poll::Ready(Err(RecvError::Closed))
+        std::task::Poll::Ready(Err(RecvError))
     );
     assert_eq!(o.send(1).unwrap_err().into_inner(), 1);
     assert!(!o.close());
@@ -64,7 +64,7 @@ fn blocking_and_timeout() {
     let o: Oneshot<P, u32> = Oneshot::new();
     assert_eq!(
         o.recv_timeout(Duration::from_millis(5)),
-        Err(RecvError::TimedOut)
+        Err(RecvTimeoutError::TimedOut)
     );
     std::thread::scope(|s| {
         s.spawn(|| o.send(5).unwrap());

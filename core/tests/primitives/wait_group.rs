@@ -1,19 +1,19 @@
 use std::pin::pin;
 use std::time::Duration;
 
-use spindle_core::sync::{WaitGroup, WaitGroupError, WaitTimeoutError};
+use spindle_core::sync::{WaitGroup, WaitGroupOverflow, WaitGroupUnderflow, WaitTimeoutError};
 
 use crate::support::{Probe, P, S};
 
 #[test]
 fn done_more_than_added_is_an_error() {
     let wg: WaitGroup<S> = WaitGroup::new();
-    assert_eq!(wg.done(), Err(WaitGroupError::Underflow));
+    assert_eq!(wg.done(), Err(WaitGroupUnderflow));
     wg.add(1).unwrap();
     assert_eq!(wg.done(), Ok(()));
-    assert_eq!(wg.done(), Err(WaitGroupError::Underflow));
+    assert_eq!(wg.done(), Err(WaitGroupUnderflow));
     assert_eq!(wg.count(), 0);
-    assert_eq!(wg.add(usize::MAX), Err(WaitGroupError::Overflow));
+    assert_eq!(wg.add(usize::MAX), Err(WaitGroupOverflow));
     assert_eq!(wg.count(), 0);
 }
 

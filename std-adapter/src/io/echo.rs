@@ -336,7 +336,7 @@ impl fmt::Debug for EchoServer {
 
 /// A fresh scheduler has room for the server's two tasks; this only guards the
 /// impossible.
-fn spawn_failed<T>(e: spindle_core::sched::SpawnError<T>) -> io::Error {
+fn spawn_failed<T>(e: spindle_core::sched::TaskSpawnError<T>) -> io::Error {
     io::Error::other(e.to_string())
 }
 

@@ -3,17 +3,13 @@
 use std::fmt;
 use std::io;
 
-/// The per-call queue errors the pollable queues return. Today they name the core's
-/// shared [`SendError`](spindle_core::queue::SendError) and
-/// [`RecvError`](spindle_core::queue::RecvError); the pollable queues' signatures
-/// already use the per-call names (`TrySendError` from `try_send`, `RecvError` from
-/// a blocking receive, ...) so they follow the core when it splits them.
-pub use spindle_core::queue::RecvError;
-pub use spindle_core::queue::RecvError as TryRecvError;
-pub use spindle_core::queue::RecvError as RecvTimeoutError;
-pub use spindle_core::queue::SendError;
-pub use spindle_core::queue::SendError as TrySendError;
-pub use spindle_core::queue::SendError as SendTimeoutError;
+/// The per-call queue errors the pollable queues return: the core's own, as the
+/// inner queues give them (`TrySendError` from `try_send`, `SendError` from a
+/// waiting send, `SendTimeoutError` from `send_timeout`, and the three receive
+/// errors likewise).
+pub use spindle_core::queue::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
 
 fn is_out_of_descriptors(e: &io::Error) -> bool {
     matches!(

@@ -307,8 +307,9 @@ impl<T> Pollable<UnboundedQueue<ParkingRawMutex, T>> {
         Self::wrap(UnboundedQueue::new(), level)
     }
 
-    /// Sends (never waits: the queue grows); `Closed` hands the value back.
-    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+    /// Sends (never waits: the queue grows); `Closed` (or `Full`, if the allocator
+    /// refused to grow the queue) hands the value back.
+    pub fn send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.sent(self.queue.send(value))
     }
 

@@ -138,7 +138,7 @@ impl<R> Iterator for AsCompleted<R> {
                         return Some(h);
                     }
                 }
-                Err(RecvError::Closed) | Err(_) => return None,
+                Err(RecvError) => return None,
             }
         }
         None
@@ -217,8 +217,10 @@ pub fn wait<R>(
     let mut panicked = false;
     while !satisfied(finished, panicked) {
         let got = match deadline {
-            Some(d) => done.recv_timeout(d.saturating_duration_since(Instant::now())),
-            None => done.recv_blocking(),
+            Some(d) => done
+                .recv_timeout(d.saturating_duration_since(Instant::now()))
+                .map_err(drop),
+            None => done.recv_blocking().map_err(drop),
         };
         match got {
             Ok((_, state)) => {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use spindle_core::sync::RecvError;
+use spindle_core::sync::{RecvTimeoutError, TryRecvError};
 
 use super::task::{run_callback, Header, TaskCore};
 use super::{TaskError, TaskState};
@@ -74,8 +74,12 @@ impl<R> TaskHandle<R> {
     pub fn result(self) -> Result<R, TaskError> {
         let h = self.header();
         match h.value.try_recv() {
-            Err(RecvError::Empty) => h.map_recv(h.value.recv_blocking()),
-            r => h.map_recv(r),
+            Ok(v) => v,
+            Err(TryRecvError::Empty) => h
+                .value
+                .recv_blocking()
+                .unwrap_or_else(|_| Err(h.no_value())),
+            Err(TryRecvError::Closed) => Err(h.no_value()),
         }
     }
 
@@ -100,7 +104,11 @@ impl<R> TaskHandle<R> {
     /// ```
     pub fn result_timeout(&self, timeout: Duration) -> Result<R, TaskError> {
         let h = self.header();
-        h.map_recv(h.value.recv_timeout(timeout))
+        match h.value.recv_timeout(timeout) {
+            Ok(v) => v,
+            Err(RecvTimeoutError::TimedOut) => Err(TaskError::TimedOut),
+            Err(RecvTimeoutError::Closed) => Err(h.no_value()),
+        }
     }
 
     /// Takes the value if the task has finished, without waiting:
@@ -116,8 +124,9 @@ impl<R> TaskHandle<R> {
     pub fn try_result(&self) -> Result<R, TaskError> {
         let h = self.header();
         match h.value.try_recv() {
-            Err(RecvError::Empty) => Err(TaskError::TimedOut),
-            r => h.map_recv(r),
+            Ok(v) => v,
+            Err(TryRecvError::Empty) => Err(TaskError::TimedOut),
+            Err(TryRecvError::Closed) => Err(h.no_value()),
         }
     }
 
@@ -253,8 +262,9 @@ impl<R> Future for TaskHandle<R> {
             }
         }
         Poll::Ready(match h.value.try_recv() {
-            Err(RecvError::Empty) => Err(TaskError::Taken),
-            r => h.map_recv(r),
+            Ok(v) => v,
+            Err(TryRecvError::Empty) => Err(TaskError::Taken),
+            Err(TryRecvError::Closed) => Err(h.no_value()),
         })
     }
 }

@@ -63,10 +63,10 @@ impl ThreadPool {
     /// use spindle_std::sync::Event;
     ///
     /// let pool = ThreadPool::builder().workers(1).queue_capacity(1).build().unwrap();
-    /// let go = Arc::new(Event::new());
-    /// let g = go.clone();
-    /// let busy = pool.submit(move || g.wait_blocking()).unwrap();
-    /// while pool.queued() > 0 { std::thread::yield_now(); } // the worker took it
+    /// let (started, go) = (Arc::new(Event::new()), Arc::new(Event::new()));
+    /// let (s, g) = (started.clone(), go.clone());
+    /// let busy = pool.submit(move || { s.set(); g.wait_blocking() }).unwrap();
+    /// started.wait_blocking(); // the worker took it off the queue and freed its room
     /// let queued = pool.try_submit(|| 1).unwrap();         // fills the queue
     /// assert!(matches!(pool.try_submit(|| 2), Err(SubmitError::Full(_))));
     /// go.set();

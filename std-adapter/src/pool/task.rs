@@ -20,8 +20,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
 
-use spindle_core::sync::RecvError;
-
 use super::{TaskError, TaskState};
 use crate::panic::panic_message;
 use crate::sync::{Mutex, Oneshot};
@@ -138,15 +136,12 @@ impl<R> Header<R> {
         true
     }
 
-    pub(super) fn map_recv(
-        &self,
-        r: Result<Result<R, TaskError>, RecvError>,
-    ) -> Result<R, TaskError> {
-        match r {
-            Ok(v) => v,
-            Err(RecvError::TimedOut) => Err(TaskError::TimedOut),
-            Err(_) if self.state() == TaskState::Cancelled => Err(TaskError::Cancelled),
-            Err(_) => Err(TaskError::Taken),
+    /// Why the value slot is closed: the task was cancelled, or the value was taken.
+    pub(super) fn no_value(&self) -> TaskError {
+        if self.state() == TaskState::Cancelled {
+            TaskError::Cancelled
+        } else {
+            TaskError::Taken
         }
     }
 }

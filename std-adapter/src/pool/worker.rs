@@ -6,7 +6,7 @@ use std::thread;
 
 use spindle_core::queue::UnboundedQueue;
 use spindle_core::raw::ParkingRawMutex;
-use spindle_core::sync::RecvError;
+use spindle_core::sync::TryRecvError;
 
 use super::task::Runnable;
 use super::FullPolicy;
@@ -42,8 +42,8 @@ impl Shared {
         for round in 0..IDLE_POLLS {
             match self.queue.try_recv() {
                 Ok(job) => return Some(job),
-                Err(RecvError::Empty) if round < 4 => std::hint::spin_loop(),
-                Err(RecvError::Empty) => thread::yield_now(),
+                Err(TryRecvError::Empty) if round < 4 => std::hint::spin_loop(),
+                Err(TryRecvError::Empty) => thread::yield_now(),
                 Err(_) => return None,
             }
         }

@@ -8,7 +8,7 @@ use std::thread::{Thread, ThreadId};
 use std::time::Duration;
 
 use super::stop::{StopSource, StopToken};
-use crate::sync::{Event, Oneshot, RecvError, WaitTimeoutError};
+use crate::sync::{Event, Oneshot, RecvTimeoutError, WaitTimeoutError};
 
 /// What a thread shares with its handle: the started event and the slot its
 /// outcome (the value, or the panic message) arrives in.
@@ -159,8 +159,8 @@ impl<T> JoinHandle<T> {
                 self.native = None;
                 outcome.map_err(|message| self.panicked(message))
             }
-            Err(RecvError::TimedOut) | Err(RecvError::Empty) => Err(JoinError::TimedOut),
-            Err(_) => {
+            Err(RecvTimeoutError::TimedOut) => Err(JoinError::TimedOut),
+            Err(RecvTimeoutError::Closed) => {
                 // The thread ended without delivering its outcome.
                 self.joined = true;
                 let escaped = self.native.take().and_then(|n| n.join().err());
