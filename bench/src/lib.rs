@@ -166,11 +166,20 @@ pub fn cases() -> Vec<Case> {
         .single_thread(),
         Case::new(
             "exchange/fanout-8",
-            "one thread publishes batches of 32 u64s to 8 subscribers (64 buffered each), each drains them; one op = one message to all 8",
+            "one thread publishes batches of 32 u64s to 8 subscribers of one shared ring of 64 (spindle's Broadcast flavour), each drains them; one op = one message to all 8",
+            exchange::fanout8_broadcast_spindle,
+        )
+        .peer("tokio::sync::broadcast", exchange::fanout8_tokio)
+        .peer("embassy_sync PubSubChannel (CS)", exchange::fanout8_embassy)
+        .single_thread(),
+        Case::new(
+            "exchange/fanout-8-queues",
+            "as exchange/fanout-8, with spindle's queue-per-subscriber Exchange (8 queues of 64, policy Wait): what per-subscriber policies cost",
             exchange::fanout8_spindle,
         )
         .peer("tokio::sync::broadcast", exchange::fanout8_tokio)
-        .peer("embassy_sync PubSubChannel (CS)", exchange::fanout8_embassy),
+        .peer("embassy_sync PubSubChannel (CS)", exchange::fanout8_embassy)
+        .single_thread(),
         Case::new(
             "pool/submit-result",
             "pool of one worker per core: submit tiny tasks (batches of 100,000), then collect every result; ns per task",
