@@ -12,7 +12,7 @@
 use super::*;
 
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex as EmbassyCs;
-use spindle_core::exchange::{Exchange, Overflow};
+use spindle_core::exchange::{Broadcast, Exchange, Overflow};
 use spindle_core::queue::Queue;
 use spindle_core::raw::SpinRawMutex;
 
@@ -72,6 +72,22 @@ pub fn fanout8_spindle(iters: u64) -> Duration {
         assert_eq!(s.unsubscribe().delivered as u64, iters);
     }
     d
+}
+
+/// spindle's shared-ring flavour: `Broadcast<SpinRawMutex, u64, 64>` with eight
+/// receivers; `try_send` and each receiver's `try_recv`. The fitting flavour for
+/// both peers, which are shared rings too.
+pub fn fanout8_broadcast_spindle(iters: u64) -> Duration {
+    let ch: Broadcast<SpinRawMutex, u64, CAP> = Broadcast::new();
+    let mut rxs: Vec<_> = (0..SUBS).map(|_| ch.subscribe()).collect();
+    fanout(
+        iters,
+        |v| {
+            let receivers = ch.try_send(v).expect("receivers");
+            debug_assert_eq!(receivers, SUBS);
+        },
+        |sub| rxs[sub].try_recv().expect("a message"),
+    )
 }
 
 /// `tokio::sync::broadcast::channel(64)` with eight receivers; `send` and

@@ -54,6 +54,9 @@ pub struct Case {
     pub spindle: Side,
     /// The implementations it is compared against.
     pub peers: Vec<Peer>,
+    /// Whether every side runs on the calling thread alone, so that its
+    /// instruction count under callgrind is repeatable (`ci/instructions.sh`).
+    pub single_thread: bool,
 }
 
 impl Case {
@@ -63,7 +66,14 @@ impl Case {
             about,
             spindle,
             peers: Vec::new(),
+            single_thread: false,
         }
+    }
+
+    /// Marks the case as one-thread (see [`Case::single_thread`]).
+    fn single_thread(mut self) -> Self {
+        self.single_thread = true;
+        self
     }
 
     fn peer(mut self, name: &'static str, side: Side) -> Self {
@@ -81,9 +91,12 @@ pub fn cases() -> Vec<Case> {
             "one thread: lock, increment a u64, unlock",
             mutex::uncontended_spindle,
         )
-        .peer("spin::Mutex", mutex::uncontended_spin)
+        // A spin lock that can never sleep is the floor of what a lock costs, not a
+        // peer of a lock that parks: spindle's row against it should stay within 1.5x.
+        .peer("spin::Mutex (floor)", mutex::uncontended_spin)
         .peer("parking_lot::Mutex", mutex::uncontended_parking_lot)
-        .peer("std::sync::Mutex", mutex::uncontended_std),
+        .peer("std::sync::Mutex", mutex::uncontended_std)
+        .single_thread(),
         Case::new(
             "mutex/contended-2t",
             "two threads share one counter: lock, increment, unlock; ns per op over both",
@@ -103,14 +116,24 @@ pub fn cases() -> Vec<Case> {
             semaphore::uncontended_spindle,
         )
         .peer("tokio::sync::Semaphore", semaphore::uncontended_tokio)
-        .peer("async_lock::Semaphore", semaphore::uncontended_async_lock),
+        .peer("async_lock::Semaphore", semaphore::uncontended_async_lock)
+        .single_thread(),
         Case::new(
             "queue/try-roundtrip-1t",
             "one thread, capacity 64: try_send then try_recv of a u64; one op = both",
             queue::try_roundtrip_spindle,
         )
         .peer("crossbeam ArrayQueue", queue::try_roundtrip_crossbeam)
-        .peer("heapless::mpmc::Queue", queue::try_roundtrip_heapless),
+        .peer("heapless::mpmc::Queue", queue::try_roundtrip_heapless)
+        .single_thread(),
+        Case::new(
+            "queue/spsc-roundtrip-1t",
+            "one thread, SPSC ring of 64: try_push then try_pop of a u64; one op = both",
+            queue::spsc_roundtrip_spindle,
+        )
+        .peer("rtrb", queue::spsc_roundtrip_rtrb)
+        .peer("heapless::spsc::Queue", queue::spsc_roundtrip_heapless)
+        .single_thread(),
         Case::new(
             "queue/blocking-1p1c",
             "capacity 64, one producer thread send_blocking, one consumer recv_blocking; ns per item",
@@ -140,14 +163,24 @@ pub fn cases() -> Vec<Case> {
         )
         .peer("tokio::sync::mpsc", queue::async_1p1c_tokio)
         .peer("embassy_sync Channel", queue::async_1p1c_embassy)
-        .peer("embassy_sync Channel (CS)", queue::async_1p1c_embassy_cs),
+        .peer("embassy_sync Channel (CS)", queue::async_1p1c_embassy_cs)
+        .single_thread(),
         Case::new(
             "exchange/fanout-8",
-            "one thread publishes batches of 32 u64s to 8 subscribers (64 buffered each), each drains them; one op = one message to all 8",
+            "one thread publishes batches of 32 u64s to 8 subscribers of one shared ring of 64 (spindle's Broadcast flavour), each drains them; one op = one message to all 8",
+            exchange::fanout8_broadcast_spindle,
+        )
+        .peer("tokio::sync::broadcast", exchange::fanout8_tokio)
+        .peer("embassy_sync PubSubChannel (CS)", exchange::fanout8_embassy)
+        .single_thread(),
+        Case::new(
+            "exchange/fanout-8-queues",
+            "as exchange/fanout-8, with spindle's queue-per-subscriber Exchange (8 queues of 64, policy Wait): what per-subscriber policies cost",
             exchange::fanout8_spindle,
         )
         .peer("tokio::sync::broadcast", exchange::fanout8_tokio)
-        .peer("embassy_sync PubSubChannel (CS)", exchange::fanout8_embassy),
+        .peer("embassy_sync PubSubChannel (CS)", exchange::fanout8_embassy)
+        .single_thread(),
         Case::new(
             "pool/submit-result",
             "pool of one worker per core: submit tiny tasks (batches of 100,000), then collect every result; ns per task",
@@ -180,7 +213,8 @@ pub fn cases() -> Vec<Case> {
             sched::yield_switch_spindle,
         )
         .peer("futures LocalPool", sched::yield_switch_local_pool)
-        .peer("tokio current_thread", sched::yield_switch_tokio),
+        .peer("tokio current_thread", sched::yield_switch_tokio)
+        .single_thread(),
         Case::new(
             "actor/pingpong",
             "two actors on one thread: A asks B for n+1 (mailbox of 16 + reply slot), awaits the answer; one op = one round trip",

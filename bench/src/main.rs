@@ -1,7 +1,8 @@
 //! `spindle-bench`: a quick side-by-side harness over the cases in the library.
 //!
 //! ```text
-//! cargo run --release -p spindle-bench -- [--quick] [--json] [--filter S]
+//! cargo run --release -p spindle-bench -- [--quick] [--runs K] [--json] [--filter S]
+//! cargo run --release -p spindle-bench -- --side CASE SIDE --iters N   # one side, once
 //! ```
 //!
 //! Method: for every case (whose name contains `S`, with `--filter`) and every peer
@@ -13,9 +14,20 @@
 //! in ns/op; each side reports the median of its samples, and `ratio = spindle /
 //! peer` (lower is better for spindle; below 1 spindle wins).
 //!
-//! Output is a table (`case | spindle ns/op | peer | peer ns/op | ratio`), or with
-//! `--json` one object per line:
-//! `{"case": "...", "spindle_ns": f, "peer": "...", "peer_ns": f, "ratio": f}`.
+//! With `--runs K` the whole alternating comparison is repeated K times in one
+//! invocation (every row once per run, in order), and each row reports the median
+//! ns/op over all runs and the min / median / max of its K per-run ratios: the spread
+//! says how far one figure can be trusted on this machine.
+//!
+//! Output is a table (`case | spindle ns/op | peer | peer ns/op | ratio min med max`),
+//! or with `--json` one object per line:
+//! `{"case": "...", "spindle_ns": f, "peer": "...", "peer_ns": f, "ratio": f,
+//! "ratio_min": f, "ratio_max": f, "runs": K}` (`ratio` is the median).
+//!
+//! `--side CASE SIDE --iters N` runs one side (`spindle` or a peer's name) once for N
+//! iterations and prints nothing: `ci/instructions.sh` runs it under callgrind at two
+//! iteration counts and takes the difference, so start-up cancels out and what is left
+//! is instructions per operation.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -30,9 +42,15 @@ USAGE:
 
 OPTIONS:
     --quick        fewer, shorter samples (7 rounds of ~10 ms); the suite in seconds
+    --runs K       repeat the whole comparison K times; report min/median/max ratio
     --json         one JSON object per (case, peer) line instead of the table
     --filter S     only cases whose name contains S (e.g. mutex, event/pingpong)
     --list         list the cases and their peers, run nothing
+    --list-single-thread
+                   list `case<TAB>side` for every side of the one-thread cases
+                   (the rows ci/instructions.sh counts under callgrind)
+    --side C S --iters N
+                   run side S (`spindle` or a peer name) of case C once, N iterations
     -h, --help     this text
 
 Each row alternates spindle and peer samples, reports the median ns/op of each,
@@ -43,7 +61,18 @@ struct Options {
     quick: bool,
     json: bool,
     list: bool,
+    list_single_thread: bool,
+    runs: Option<usize>,
     filter: Option<String>,
+    side: Option<(String, String)>,
+    iters: Option<u64>,
+}
+
+fn parse_number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, String> {
+    let value = value.ok_or_else(|| format!("{flag} needs a value"))?;
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: `{value}` is not a positive whole number"))
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -53,6 +82,20 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--quick" => opts.quick = true,
             "--json" => opts.json = true,
             "--list" => opts.list = true,
+            "--list-single-thread" => opts.list_single_thread = true,
+            "--runs" => {
+                let runs: usize = parse_number("--runs", args.next())?;
+                if runs == 0 {
+                    return Err("--runs must be at least 1".into());
+                }
+                opts.runs = Some(runs);
+            }
+            "--iters" => opts.iters = Some(parse_number("--iters", args.next())?),
+            "--side" => {
+                let case = args.next().ok_or("--side needs a case and a side")?;
+                let side = args.next().ok_or("--side needs a case and a side")?;
+                opts.side = Some((case, side));
+            }
             "--filter" => {
                 opts.filter = Some(args.next().ok_or("--filter needs a value")?);
             }
@@ -62,6 +105,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                 None => return Err(format!("unknown argument `{other}` (try --help)")),
             },
         }
+    }
+    if opts.side.is_some() != opts.iters.is_some() {
+        return Err("--side and --iters go together".into());
     }
     Ok(Some(opts))
 }
@@ -134,39 +180,61 @@ fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
-/// One (case, peer) row: medians of alternating samples.
-struct Row {
-    case: &'static str,
+/// One (case, peer) comparison in one run: medians of alternating samples.
+struct Sample {
     spindle_ns: f64,
-    peer: &'static str,
     peer_ns: f64,
 }
 
+/// One (case, peer) row over every run.
+struct Row {
+    case: &'static str,
+    peer: &'static str,
+    runs: Vec<Sample>,
+}
+
+/// What a row reports: medians of ns/op over the runs, and the spread of the ratio.
+struct Summary {
+    spindle_ns: f64,
+    peer_ns: f64,
+    ratio_min: f64,
+    ratio_median: f64,
+    ratio_max: f64,
+}
+
 impl Row {
-    fn ratio(&self) -> f64 {
-        self.spindle_ns / self.peer_ns
+    fn summary(&self) -> Summary {
+        let mut spindle: Vec<f64> = self.runs.iter().map(|r| r.spindle_ns).collect();
+        let mut peer: Vec<f64> = self.runs.iter().map(|r| r.peer_ns).collect();
+        let mut ratios: Vec<f64> = self.runs.iter().map(|r| r.spindle_ns / r.peer_ns).collect();
+        let ratio_median = median(&mut ratios);
+        Summary {
+            spindle_ns: median(&mut spindle),
+            peer_ns: median(&mut peer),
+            ratio_min: ratios.first().copied().unwrap_or(f64::NAN),
+            ratio_median,
+            ratio_max: ratios.last().copied().unwrap_or(f64::NAN),
+        }
     }
 }
 
-fn run_case(case: &Case, plan: Plan, mut emit: impl FnMut(Row)) {
-    let spindle_iters = calibrate(case.spindle, plan.target);
-    for peer in &case.peers {
-        let peer_iters = calibrate(peer.side, plan.target);
-        // Warm-up: one discarded sample each.
-        ns_per_op(case.spindle, spindle_iters);
-        ns_per_op(peer.side, peer_iters);
-        let mut spindle = Vec::with_capacity(plan.rounds);
-        let mut other = Vec::with_capacity(plan.rounds);
-        for _ in 0..plan.rounds {
-            spindle.push(ns_per_op(case.spindle, spindle_iters));
-            other.push(ns_per_op(peer.side, peer_iters));
-        }
-        emit(Row {
-            case: case.name,
-            spindle_ns: median(&mut spindle),
-            peer: peer.name,
-            peer_ns: median(&mut other),
-        });
+/// Compares one case's spindle side with `peer` once: calibrates both, warms both
+/// up, then alternates `plan.rounds` samples of each.
+fn compare(spindle: Side, peer: Side, plan: Plan) -> Sample {
+    let spindle_iters = calibrate(spindle, plan.target);
+    let peer_iters = calibrate(peer, plan.target);
+    // Warm-up: one discarded sample each.
+    ns_per_op(spindle, spindle_iters);
+    ns_per_op(peer, peer_iters);
+    let mut ours = Vec::with_capacity(plan.rounds);
+    let mut theirs = Vec::with_capacity(plan.rounds);
+    for _ in 0..plan.rounds {
+        ours.push(ns_per_op(spindle, spindle_iters));
+        theirs.push(ns_per_op(peer, peer_iters));
+    }
+    Sample {
+        spindle_ns: median(&mut ours),
+        peer_ns: median(&mut theirs),
     }
 }
 
@@ -196,40 +264,80 @@ fn json_num(x: f64) -> String {
 }
 
 fn print_json(row: &Row) {
+    let s = row.summary();
     println!(
-        "{{\"case\": {}, \"spindle_ns\": {}, \"peer\": {}, \"peer_ns\": {}, \"ratio\": {}}}",
+        "{{\"case\": {}, \"spindle_ns\": {}, \"peer\": {}, \"peer_ns\": {}, \"ratio\": {}, \"ratio_min\": {}, \"ratio_max\": {}, \"runs\": {}}}",
         json_str(row.case),
-        json_num(row.spindle_ns),
+        json_num(s.spindle_ns),
         json_str(row.peer),
-        json_num(row.peer_ns),
-        json_num(row.ratio()),
+        json_num(s.peer_ns),
+        json_num(s.ratio_median),
+        json_num(s.ratio_min),
+        json_num(s.ratio_max),
+        row.runs.len(),
     );
 }
 
 const CASE_W: usize = 24;
 const NS_W: usize = 13;
-const PEER_W: usize = 24;
+const PEER_W: usize = 32;
 
-fn print_header() {
+fn print_header(runs: usize) {
+    if runs > 1 {
+        println!(
+            "{:<CASE_W$} | {:>NS_W$} | {:<PEER_W$} | {:>NS_W$} | {:>5} {:>5} {:>5}",
+            "case", "spindle ns/op", "peer", "peer ns/op", "min", "ratio", "max"
+        );
+    } else {
+        println!(
+            "{:<CASE_W$} | {:>NS_W$} | {:<PEER_W$} | {:>NS_W$} | {:>5}",
+            "case", "spindle ns/op", "peer", "peer ns/op", "ratio"
+        );
+    }
+    let ratio_w = if runs > 1 { 17 } else { 5 };
     println!(
-        "{:<CASE_W$} | {:>NS_W$} | {:<PEER_W$} | {:>NS_W$} | {:>6}",
-        "case", "spindle ns/op", "peer", "peer ns/op", "ratio"
-    );
-    println!(
-        "{:-<CASE_W$}-+-{:-<NS_W$}-+-{:-<PEER_W$}-+-{:-<NS_W$}-+-{:-<6}",
+        "{:-<CASE_W$}-+-{:-<NS_W$}-+-{:-<PEER_W$}-+-{:-<NS_W$}-+-{:-<ratio_w$}",
         "", "", "", "", ""
     );
 }
 
 fn print_row(row: &Row) {
-    println!(
-        "{:<CASE_W$} | {:>NS_W$.2} | {:<PEER_W$} | {:>NS_W$.2} | {:>6.2}",
-        row.case,
-        row.spindle_ns,
-        row.peer,
-        row.peer_ns,
-        row.ratio()
+    let s = row.summary();
+    print!(
+        "{:<CASE_W$} | {:>NS_W$.2} | {:<PEER_W$} | {:>NS_W$.2} | ",
+        row.case, s.spindle_ns, row.peer, s.peer_ns
     );
+    if row.runs.len() > 1 {
+        println!(
+            "{:>5.2} {:>5.2} {:>5.2}",
+            s.ratio_min, s.ratio_median, s.ratio_max
+        );
+    } else {
+        println!("{:>5.2}", s.ratio_median);
+    }
+}
+
+/// `--side CASE SIDE --iters N`: runs one side once, for callgrind.
+fn run_one_side(cases: &[Case], case: &str, side: &str, iters: u64) -> ExitCode {
+    let Some(found) = cases.iter().find(|c| c.name == case) else {
+        eprintln!("spindle-bench: no case named `{case}` (try --list)");
+        return ExitCode::from(2);
+    };
+    let run = if side == "spindle" {
+        Some(found.spindle)
+    } else {
+        found.peers.iter().find(|p| p.name == side).map(|p| p.side)
+    };
+    match run {
+        Some(run) => {
+            std::hint::black_box(run(iters));
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("spindle-bench: case `{case}` has no side `{side}` (try --list)");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -261,6 +369,10 @@ fn main() -> ExitCode {
         }
     };
 
+    if let (Some((case, side)), Some(iters)) = (&opts.side, opts.iters) {
+        return run_one_side(&cases(), case, side, iters);
+    }
+
     let selected: Vec<Case> = cases()
         .into_iter()
         .filter(|c| opts.filter.as_deref().is_none_or(|f| c.name.contains(f)))
@@ -268,6 +380,16 @@ fn main() -> ExitCode {
     if selected.is_empty() {
         eprintln!("spindle-bench: no case matches the filter");
         return ExitCode::from(1);
+    }
+
+    if opts.list_single_thread {
+        for case in selected.iter().filter(|c| c.single_thread) {
+            println!("{}\tspindle", case.name);
+            for peer in &case.peers {
+                println!("{}\t{}", case.name, peer.name);
+            }
+        }
+        return ExitCode::SUCCESS;
     }
 
     if opts.list {
@@ -284,22 +406,47 @@ fn main() -> ExitCode {
     }
 
     let plan = Plan::new(opts.quick);
+    let runs = opts.runs.unwrap_or(1);
     if !opts.json {
         eprintln!(
-            "spindle-bench: {} round(s) of ~{} ms samples per side, medians; ratio = spindle / peer",
+            "spindle-bench: {runs} run(s) x {} round(s) of ~{} ms samples per side, medians; ratio = spindle / peer",
             plan.rounds,
             plan.target.as_millis()
         );
-        print_header();
     }
-    for case in &selected {
-        run_case(case, plan, |row| {
-            if opts.json {
-                print_json(&row);
-            } else {
-                print_row(&row);
+    let mut rows: Vec<Row> = selected
+        .iter()
+        .flat_map(|case| {
+            case.peers.iter().map(|peer| Row {
+                case: case.name,
+                peer: peer.name,
+                runs: Vec::with_capacity(runs),
+            })
+        })
+        .collect();
+    // Every run covers every row before the next run starts, so a slow spell of the
+    // machine lands in one run of many rows, not in many runs of one row.
+    for run in 0..runs {
+        if runs > 1 && !opts.json {
+            eprintln!("spindle-bench: run {} of {runs}", run + 1);
+        }
+        let mut row = rows.iter_mut();
+        for case in &selected {
+            for peer in &case.peers {
+                let sample = compare(case.spindle, peer.side, plan);
+                row.next().expect("one row per peer").runs.push(sample);
             }
-        });
+        }
+    }
+    if !opts.json {
+        print_header(runs);
+    }
+    for row in &rows {
+        if opts.json {
+            print_json(row);
+        } else {
+            print_row(row);
+        }
     }
     ExitCode::SUCCESS
 }
@@ -327,9 +474,35 @@ mod tests {
                 .as_deref(),
             Some("event")
         );
+        assert_eq!(parse(&["--runs", "3"]).unwrap().unwrap().runs, Some(3));
+        assert!(parse(&["--runs", "0"]).is_err());
+        assert!(parse(&["--runs", "x"]).is_err());
+        let one = parse(&["--side", "mutex/uncontended", "spindle", "--iters", "10"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(one.iters, Some(10));
+        assert!(parse(&["--side", "mutex/uncontended", "spindle"]).is_err());
         assert!(parse(&["--help"]).unwrap().is_none());
         assert!(parse(&["--filter"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
+    }
+
+    #[test]
+    fn summaries_report_the_spread() {
+        let row = Row {
+            case: "c",
+            peer: "p",
+            runs: [(1.0, 2.0), (3.0, 2.0), (2.0, 2.0)]
+                .into_iter()
+                .map(|(spindle_ns, peer_ns)| Sample {
+                    spindle_ns,
+                    peer_ns,
+                })
+                .collect(),
+        };
+        let s = row.summary();
+        assert_eq!((s.ratio_min, s.ratio_median, s.ratio_max), (0.5, 1.0, 1.5));
+        assert_eq!((s.spindle_ns, s.peer_ns), (2.0, 2.0));
     }
 
     #[test]

@@ -266,6 +266,62 @@ pub fn spsc_spindle(iters: u64) -> Duration {
     )
 }
 
+/// Times `iters` rounds of one push and one pop through a split SPSC ring's two
+/// halves, both held by this thread (the instruction-count row: no second thread).
+#[inline(always)]
+fn spsc_roundtrip<P, C>(
+    iters: u64,
+    mut tx: P,
+    mut rx: C,
+    push: impl Fn(&mut P, u64),
+    pop: impl Fn(&mut C) -> u64,
+) -> Duration {
+    let t0 = Instant::now();
+    for i in 0..iters {
+        push(black_box(&mut tx), i);
+        black_box(pop(black_box(&mut rx)));
+    }
+    t0.elapsed()
+}
+
+/// spindle: `spsc::Ring<u64, 64>`, `try_push` + `try_pop` on one thread.
+pub fn spsc_roundtrip_spindle(iters: u64) -> Duration {
+    let mut ring = Ring::<u64, CAP>::new();
+    let (tx, rx) = ring.split();
+    spsc_roundtrip(
+        iters,
+        tx,
+        rx,
+        |tx, v| tx.try_push(v).expect("room"),
+        |rx| rx.try_pop().expect("an item"),
+    )
+}
+
+/// `rtrb::RingBuffer::new(64)`, `push` + `pop` on one thread.
+pub fn spsc_roundtrip_rtrb(iters: u64) -> Duration {
+    let (tx, rx) = rtrb::RingBuffer::<u64>::new(CAP);
+    spsc_roundtrip(
+        iters,
+        tx,
+        rx,
+        |tx, v| tx.push(v).expect("room"),
+        |rx| rx.pop().expect("an item"),
+    )
+}
+
+/// `heapless::spsc::Queue<u64, 65>`, `enqueue` + `dequeue` on one thread.
+pub fn spsc_roundtrip_heapless(iters: u64) -> Duration {
+    let mut queue = heapless::spsc::Queue::<u64, { CAP + 1 }>::new();
+    let (tx, rx) = queue.split();
+    spsc_roundtrip(
+        iters,
+        tx,
+        rx,
+        |tx, v| tx.enqueue(v).expect("room"),
+        |rx| rx.dequeue().expect("an item"),
+    )
+}
+
 /// `rtrb::RingBuffer::new(64)`, `push` / `pop`.
 pub fn spsc_rtrb(iters: u64) -> Duration {
     let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(CAP);

@@ -13,6 +13,9 @@
 //!   matching exchange, including those created later. Fixed capacity, no heap.
 //! - `SharedRegistry` (feature `alloc`): the same, growing without limit; exchanges
 //!   are handed out as `Arc`s.
+//! - [`Broadcast`]: the other flavour, for many readers of one stream: one ring
+//!   shared by every subscriber (each a cursor), lagging readers told how many
+//!   messages they missed, the publisher never waits (tokio's `broadcast`).
 //! - [`Tap`]: a diagnostic subscriber that numbers and shows messages, the book's
 //!   `DisplayMessages`.
 //!
@@ -47,6 +50,7 @@
 //! assert_eq!(LOG.count(), 6);
 //! ```
 
+mod broadcast;
 mod error;
 #[allow(clippy::module_inception)]
 mod exchange;
@@ -58,6 +62,10 @@ mod shared;
 mod subscriber;
 mod tap;
 
+pub use broadcast::{
+    Broadcast, BroadcastReceiver, BroadcastRecvError, BroadcastRecvTimeoutError,
+    BroadcastSendError, BroadcastTryRecvError,
+};
 pub use error::{ExchangeFull, InvalidTopic, PublishError, Refused, RegistryError};
 pub use exchange::{Exchange, SubscriberId, SubscriberRef, Subscription};
 pub use pattern::{is_valid_name, is_valid_pattern, topic_matches};

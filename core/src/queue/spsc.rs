@@ -141,10 +141,16 @@ impl<T, const N: usize> Ring<T, N> {
         "spsc::Ring<T, N> needs N >= 1 (a ring of zero slots can never hold an item)"
     );
 
+    /// Whether `N` is a power of two: then every index operation below is one
+    /// mask (`2N` is a power of two too), decided at compile time, not per call.
+    const POW2: bool = N.is_power_of_two();
+
     /// The slot that index `i` (in `0..2N`) refers to.
     #[inline(always)]
     fn slot(i: usize) -> usize {
-        if i >= N {
+        if Self::POW2 {
+            i & (N - 1)
+        } else if i >= N {
             i - N
         } else {
             i
@@ -154,6 +160,9 @@ impl<T, const N: usize> Ring<T, N> {
     /// Index `i` moved `n <= N` places forward, modulo `2N`.
     #[inline(always)]
     fn advance(i: usize, n: usize) -> usize {
+        if Self::POW2 {
+            return (i + n) & (2 * N - 1);
+        }
         let room = 2 * N - n;
         if i >= room {
             i - room
@@ -166,7 +175,9 @@ impl<T, const N: usize> Ring<T, N> {
     /// `from` is the head and `to` the tail.
     #[inline(always)]
     fn distance(from: usize, to: usize) -> usize {
-        if to >= from {
+        if Self::POW2 {
+            to.wrapping_sub(from) & (2 * N - 1)
+        } else if to >= from {
             to - from
         } else {
             to + (2 * N - from)

@@ -94,6 +94,28 @@ impl<R: ScopedRawMutex> LockCore<R> {
         self.try_lock()
     }
 
+    /// Takes the lock, blocking the thread: the one-compare-exchange fast path
+    /// inline, everything else (spin, then park) out of line, so an uncontended
+    /// `lock_blocking` costs what a spin lock's does.
+    #[inline]
+    pub(crate) fn lock_blocking(&self) {
+        if self
+            .state
+            .compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.lock_blocking_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_blocking_slow(&self) {
+        if !self.spin_try_lock() {
+            crate::wait::block_on(self.lock());
+        }
+    }
+
     pub(crate) async fn lock(&self) {
         if self.try_lock() {
             return;
@@ -112,6 +134,20 @@ impl<R: ScopedRawMutex> LockCore<R> {
     /// The caller holds the lock.
     #[inline]
     pub(crate) fn unlock(&self) {
+        // Nobody waiting (the word is exactly LOCKED): one compare-exchange, as
+        // parking_lot does; its failure path is the general one below.
+        if self
+            .state
+            .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
+            .is_err()
+        {
+            self.unlock_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unlock_slow(&self) {
         let prev = self.state.fetch_sub(LOCKED, Ordering::Release);
         if prev & WAITERS != 0 {
             self.wake_waiter();

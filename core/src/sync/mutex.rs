@@ -105,9 +105,7 @@ impl<R: ScopedRawMutex, T: ?Sized> Mutex<R, T> {
     /// (`std`) or keeps spinning (bare metal).
     #[inline]
     pub fn lock_blocking(&self) -> MutexGuard<'_, R, T> {
-        if !self.core.spin_try_lock() {
-            crate::wait::block_on(self.core.lock());
-        }
+        self.core.lock_blocking();
         MutexGuard { mutex: self }
     }
 

@@ -142,9 +142,7 @@ impl<R: ScopedRawMutex, T: ?Sized> ReentrantMutex<R, T> {
         if let Some(g) = self.reenter(me) {
             return g;
         }
-        if !self.core.spin_try_lock() {
-            crate::wait::block_on(self.core.lock());
-        }
+        self.core.lock_blocking();
         self.take(me)
     }
 
