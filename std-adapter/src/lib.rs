@@ -27,6 +27,8 @@ pub use spindle_core;
 pub mod actor;
 #[cfg(unix)]
 pub mod daemon;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod pool;
 #[cfg(unix)]
 pub mod process;
