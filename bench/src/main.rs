@@ -233,6 +233,22 @@ fn print_row(row: &Row) {
 }
 
 fn main() -> ExitCode {
+    // process/roundtrip: the pool's workers are this binary re-run.
+    #[cfg(unix)]
+    {
+        spindle_std::process::init(spindle_bench::process::registry());
+        let mut args = std::env::args().skip(1);
+        if args.next().as_deref() == Some(spindle_bench::process::SQUARE_FLAG) {
+            // The peer's one-shot task process.
+            return match spindle_bench::process::run_square_flag(args.next().as_deref()) {
+                Some(r) => {
+                    println!("{r}");
+                    ExitCode::SUCCESS
+                }
+                None => ExitCode::from(2),
+            };
+        }
+    }
     let opts = match parse_args(std::env::args().skip(1)) {
         Ok(Some(opts)) => opts,
         Ok(None) => {

@@ -20,10 +20,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut stream = data;
     while let Ok(payload) = codec::read_frame(&mut stream, LIMIT) {
-        // A decoded message must encode back to the same payload.
+        // A decoded message re-encodes and decodes to itself. (Not to the same
+        // bytes: postcard accepts over-long varints, e.g. `80 00` for 0; see
+        // fuzz/regressions/frame_decode/crash-3b1b1b23-overlong-varint)
         if let Ok(msg) = codec::decode_payload::<ToWorker>(&payload) {
             let again = codec::encode(&msg, LIMIT).expect("a decoded message re-encodes");
-            assert_eq!(&again[codec::HEADER_LEN..], &payload[..]);
+            assert_eq!(codec::decode::<ToWorker>(&again, LIMIT).ok(), Some(msg));
         }
     }
 });

@@ -113,6 +113,10 @@ fn decode_all(data: &[u8]) {
     let mut rest = data;
     while let Ok(Some((payload, tail))) = codec::split_frame(rest, LIMIT) {
         let _ = codec::decode_payload::<FromWorker>(payload);
+        if let Ok(msg) = codec::decode_payload::<ToWorker>(payload) {
+            let again = codec::encode(&msg, LIMIT).expect("a decoded message re-encodes");
+            assert_eq!(codec::decode::<ToWorker>(&again, LIMIT).ok(), Some(msg));
+        }
         rest = tail;
     }
 }

@@ -107,36 +107,22 @@ fn crash_fails_only_its_task(
     );
 }
 
-#[test]
-fn abort_is_reported_as_sigabrt() {
-    crash_fails_only_its_task(
-        |p| p.submit(ABORT, ()).unwrap().result(),
-        WorkerExit::Signaled(6),
-    );
+/// One test per way a task can kill its worker: `name`, the task and its
+/// argument, and how the pool must report the death.
+macro_rules! crash_test {
+    ($($name:ident: $task:expr, $arg:expr => $exit:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            crash_fails_only_its_task(|p| p.submit($task, $arg).unwrap().result(), $exit);
+        }
+    )*};
 }
 
-#[test]
-fn sigkill_is_reported_as_sigkill() {
-    crash_fails_only_its_task(
-        |p| p.submit(SIGKILL_SELF, ()).unwrap().result(),
-        WorkerExit::Signaled(9),
-    );
-}
-
-#[test]
-fn segfault_is_reported_as_sigsegv() {
-    crash_fails_only_its_task(
-        |p| p.submit(SEGFAULT, ()).unwrap().result(),
-        WorkerExit::Signaled(11),
-    );
-}
-
-#[test]
-fn exit_code_is_reported() {
-    crash_fails_only_its_task(
-        |p| p.submit(EXIT, 3).unwrap().result(),
-        WorkerExit::Exited(3),
-    );
+crash_test! {
+    abort_is_reported_as_sigabrt: ABORT, () => WorkerExit::Signaled(6);
+    sigkill_is_reported_as_sigkill: SIGKILL_SELF, () => WorkerExit::Signaled(9);
+    segfault_is_reported_as_sigsegv: SEGFAULT, () => WorkerExit::Signaled(11);
+    exit_code_is_reported: EXIT, 3 => WorkerExit::Exited(3);
 }
 
 #[test]

@@ -42,6 +42,9 @@ pub fn encode<T: Serialize + ?Sized>(value: &T, limit: usize) -> Result<Vec<u8>,
     Ok(frame)
 }
 
+/// A frame's payload and the bytes after the frame.
+pub type Split<'a> = (&'a [u8], &'a [u8]);
+
 /// Splits the first frame off `buf`: `Ok(Some((payload, rest)))`, `Ok(None)` if `buf`
 /// holds only part of a frame so far, [`FrameError::TooLarge`] as soon as the header
 /// declares more than `limit` (before the payload arrives).
@@ -54,7 +57,7 @@ pub fn encode<T: Serialize + ?Sized>(value: &T, limit: usize) -> Result<Vec<u8>,
 /// assert_eq!(codec::decode_payload::<u8>(p).unwrap(), 1);
 /// assert_eq!(codec::split_frame(&rest[..2], 64).unwrap(), None);
 /// ```
-pub fn split_frame(buf: &[u8], limit: usize) -> Result<Option<(&[u8], &[u8])>, FrameError> {
+pub fn split_frame(buf: &[u8], limit: usize) -> Result<Option<Split<'_>>, FrameError> {
     let Some(header) = buf.get(..HEADER_LEN) else {
         return Ok(None);
     };

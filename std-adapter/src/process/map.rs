@@ -14,6 +14,8 @@ use super::registry::Task;
 use crate::pool::{TaskError, TaskHandle};
 
 type Chunk<R> = Vec<Result<R, String>>;
+/// A chunk's handle (or why it was not submitted) and its length.
+type InFlight<R> = (Result<TaskHandle<Chunk<R>>, TaskError>, usize);
 
 /// The iterator [`ProcessPool::map`] returns: `task(item)` for every item, in input
 /// order, as `Ok(value)`, `Err(TaskError::Panicked(..))` for an item whose call
@@ -26,7 +28,7 @@ pub struct ProcessMap<'p, I: Iterator, R> {
     input: Fuse<I>,
     chunk: usize,
     window: usize,
-    in_flight: VecDeque<(Result<TaskHandle<Chunk<R>>, TaskError>, usize)>,
+    in_flight: VecDeque<InFlight<R>>,
     current: VecDeque<Result<R, TaskError>>,
 }
 
