@@ -32,3 +32,18 @@ for sym in spindle_main spindle_irq; do
     fi
 done
 echo "no-std: ok (no std in the tree; spindle_main and spindle_irq exported)"
+
+# Cores without native CAS build the core with `portable-atomic`: every atomic then
+# goes through portable-atomic, spin's included. (The CAS-free path itself needs a
+# CAS-free target, e.g. thumbv6m with portable-atomic's critical-section or
+# single-core option; neither can be installed here, and portable-atomic refuses
+# its single-core cfg on x86_64, so the host proves the build and the routing.)
+echo "no-std: building spindle-core --no-default-features --features portable-atomic"
+cargo build --quiet -p spindle-core --no-default-features --features portable-atomic
+pa_tree=$(cargo tree -p spindle-core --no-default-features --features portable-atomic \
+    -e normal -i portable-atomic --prefix none)
+for dependent in spindle-core spin; do
+    grep -q "^$dependent " <<<"$pa_tree" ||
+        { echo "no-std: FAIL: $dependent does not use portable-atomic" >&2; exit 1; }
+done
+echo "no-std: ok (spindle-core and spin build their atomics on portable-atomic)"

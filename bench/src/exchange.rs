@@ -3,10 +3,10 @@
 //! `PubSubChannel`, all in their thread-safe configurations (spindle and embassy
 //! use a spinning / critical-section raw mutex; tokio's channel is always `Sync`).
 //!
-//! One thread publishes a batch of [`BATCH`] messages, then each of the eight
+//! One thread publishes a batch of `BATCH` (32) messages, then each of the eight
 //! subscribers drains them, until `iters` messages have gone through; one op is
 //! one message delivered to, and received by, all eight subscribers. Each side
-//! buffers [`CAP`] messages per subscriber, so no publish ever finds a subscriber
+//! buffers `CAP` (64) messages per subscriber, so no publish ever finds a subscriber
 //! full and the cost measured is that of the data structure, not of waiting.
 
 use super::*;

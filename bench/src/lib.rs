@@ -74,7 +74,8 @@ impl Case {
 
 /// Every benchmark case, in report order.
 pub fn cases() -> Vec<Case> {
-    vec![
+    #[allow(unused_mut)]
+    let mut cases = vec![
         Case::new(
             "mutex/uncontended",
             "one thread: lock, increment a u64, unlock",
@@ -192,6 +193,49 @@ pub fn cases() -> Vec<Case> {
             actor::thread_pingpong_spindle,
         )
         .peer("crossbeam_channel", actor::thread_pingpong_crossbeam),
+        Case::new(
+            "poll/wake-latency",
+            "a thread sends into one of 3 queues while another is blocked waiting on all 3 (Selector over PollableQueues); ns/op = median hand-off latency; the polling loop is a reference, not a peer",
+            poll::wake_median_spindle,
+        )
+        .peer("crossbeam_channel select!", poll::wake_median_crossbeam)
+        .peer("book's 10 ms polling loop (reference)", poll::wake_median_polling_loop),
+        Case::new(
+            "poll/wake-latency-p99",
+            "as poll/wake-latency; ns/op = p99 hand-off latency",
+            poll::wake_p99_spindle,
+        )
+        .peer("crossbeam_channel select!", poll::wake_p99_crossbeam)
+        .peer("book's 10 ms polling loop (reference)", poll::wake_p99_polling_loop),
+    ];
+    #[cfg(unix)]
+    cases.extend(io_cases());
+    cases
+}
+
+/// `io/echo-throughput-k*`: requests per second are `1e9 / ns per op`.
+#[cfg(unix)]
+fn io_cases() -> Vec<Case> {
+    const TOKIO: &str = "tokio current_thread";
+    vec![
+        Case::new(
+            "io/echo-throughput-k1",
+            "line echo server on one thread, 1 loopback connection, one client thread; one op = one GOT: answer",
+            io::echo_k1_spindle,
+        )
+        .peer(TOKIO, io::echo_k1_tokio),
+        Case::new(
+            "io/echo-throughput-k16",
+            "as k1 with 16 connections: one line on each, then every answer, per round; one op = one answer",
+            io::echo_k16_spindle,
+        )
+        .peer(TOKIO, io::echo_k16_tokio),
+        Case::new(
+            "io/echo-throughput-k256",
+            "as k1 with 256 connections: one line on each, then every answer, per round; one op = one answer",
+            io::echo_k256_spindle,
+        )
+        .peer(TOKIO, io::echo_k256_tokio),
     ]
 }
 
@@ -433,6 +477,9 @@ pub mod semaphore {
 
 pub mod actor;
 pub mod exchange;
+pub mod poll;
+#[cfg(unix)]
+pub mod io;
 pub mod pool;
 #[cfg(unix)]
 pub mod process;

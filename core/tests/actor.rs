@@ -3,7 +3,7 @@
 use core::pin::pin;
 use std::cell::RefCell;
 
-use spindle_core::actor::{reply, Actor, Addr, Mailbox, Reply};
+use spindle_core::actor::{reply, Actor, Addr, AskError, Mailbox, Reply};
 use spindle_core::error::{RecvError, SendError};
 use spindle_core::queue::QueueRef;
 use spindle_core::raw::{NoopRawMutex, ParkingRawMutex};
@@ -145,7 +145,8 @@ fn try_ask_on_full_or_closed_mailbox_gives_the_message_back() {
     let mailbox: Mailbox<NoopRawMutex, Job<'_>, 1> = Mailbox::new();
     let addr = mailbox.addr();
     let p = addr.try_ask(&slot, |r| Job::Pow(2, 2, r)).unwrap();
-    let Err(SendError::Full(Job::Pow(2, 10, reply))) = addr.try_ask(&other, |r| Job::Pow(2, 10, r))
+    let Err(AskError::Send(SendError::Full(Job::Pow(2, 10, reply)))) =
+        addr.try_ask(&other, |r| Job::Pow(2, 10, r))
     else {
         panic!("expected Full with the job back");
     };
@@ -154,7 +155,7 @@ fn try_ask_on_full_or_closed_mailbox_gives_the_message_back() {
     addr.close();
     assert!(matches!(
         addr.try_ask(&third, Job::Ignore),
-        Err(SendError::Closed(Job::Ignore(_)))
+        Err(AskError::Send(SendError::Closed(Job::Ignore(_))))
     ));
     // The queued job is still handled after close.
     spindle_core::wait::block_on(worker(mailbox.queue()));
@@ -177,6 +178,14 @@ fn worker_on_a_thread_with_blocking_ask() {
         .addr()
         .ask_blocking(&R, |reply| (u64::pow as Func, 2, 3, reply))
         .unwrap();
+    // The static slot served its one request: asking again on it is refused
+    // at the ask (it used to yield a promise that was already closed).
+    assert!(matches!(
+        WORKER
+            .addr()
+            .ask_blocking(&R, |reply| (u64::pow as Func, 3, 2, reply)),
+        Err(AskError::SlotInUse)
+    ));
     // Arc-based reply slots (`alloc`): the message borrows nothing.
     let mut shared = Vec::new();
     for x in 0..5u64 {
@@ -187,10 +196,18 @@ fn worker_on_a_thread_with_blocking_ask() {
             .unwrap();
         shared.push(promise);
     }
+    // Or let the ask allocate the pair: as many requests as you like.
+    for x in 5..8u64 {
+        let promise = WORKER
+            .addr()
+            .ask_owned_blocking(|reply| (|a: u64, _| a * 10, x, 0, reply))
+            .unwrap();
+        shared.push(promise);
+    }
     WORKER.addr().close();
     assert_eq!(r.get_blocking(), Ok(8));
     let got: Vec<_> = shared.iter().map(|p| p.get_blocking().unwrap()).collect();
-    assert_eq!(got, [0, 10, 20, 30, 40]);
+    assert_eq!(got, [0, 10, 20, 30, 40, 50, 60, 70]);
     t.join().unwrap();
 }
 
@@ -303,4 +320,31 @@ fn ring_of_ten_thousand_actors() {
     let handled: u32 = joins.iter_mut().map(|j| j.try_take().unwrap()).sum();
     assert_eq!(handled, hops + 1);
     assert!(mailboxes.iter().all(|m| m.is_closed() && m.is_empty()));
+}
+
+#[test]
+fn a_slot_serves_one_request_until_reset() {
+    let mut slot: Oneshot<NoopRawMutex, u64> = Oneshot::new();
+    {
+        let mailbox: Mailbox<NoopRawMutex, Job<'_>, 4> = Mailbox::new();
+        let addr = mailbox.addr();
+        let p = addr.try_ask(&slot, |r| Job::Pow(2, 5, r)).unwrap();
+        // Claimed but not yet answered: a second ask on it is refused too.
+        assert!(matches!(
+            addr.try_ask(&slot, |r| Job::Pow(2, 6, r)),
+            Err(AskError::SlotInUse)
+        ));
+        addr.close();
+        spindle_core::wait::block_on(worker(mailbox.queue()));
+        assert_eq!(p.try_get(), Ok(32));
+    }
+    slot.reset();
+    let mailbox: Mailbox<NoopRawMutex, Job<'_>, 4> = Mailbox::new();
+    let p = mailbox
+        .addr()
+        .try_ask(&slot, |r| Job::Pow(3, 3, r))
+        .unwrap();
+    mailbox.addr().close();
+    spindle_core::wait::block_on(worker(mailbox.queue()));
+    assert_eq!(p.try_get(), Ok(27));
 }

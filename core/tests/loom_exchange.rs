@@ -13,30 +13,9 @@ use loom::sync::atomic::Ordering::Relaxed;
 use loom::thread;
 use spindle_core::exchange::{Exchange, Overflow, Refused, Subscriber};
 use spindle_core::raw::LoomRawMutex;
+use spindle_test_support::loom_model::model;
 
 type Ex = Exchange<'static, LoomRawMutex, u32, 2>;
-
-/// `loom::model` with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise; reports the interleavings explored.
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(2);
-    }
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = runs.clone();
-    b.check(move || {
-        counted.fetch_add(1, Ordering::Relaxed);
-        f()
-    });
-    eprintln!(
-        "loom model at {}: {} interleavings",
-        std::panic::Location::caller(),
-        runs.load(Ordering::Relaxed)
-    );
-}
 
 /// A subscriber whose state is a plain cell: any delivery that is not ordered
 /// before the detacher's later access is a data race loom reports.

@@ -6,10 +6,6 @@
 //! error (the value is a `loom::cell::UnsafeCell`).
 #![cfg(loom)]
 
-use core::future::{poll_fn, Future};
-use core::pin::pin;
-use core::task::Poll;
-
 use loom::cell::UnsafeCell;
 use loom::future::block_on;
 use loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -17,57 +13,21 @@ use loom::sync::Arc;
 use loom::thread;
 use spindle_core::raw::LoomRawMutex;
 use spindle_core::sync::{Mutex, TryLockError};
+use spindle_test_support::loom_model::model;
+use spindle_test_support::poll_at_most;
 
 type Counter = Mutex<LoomRawMutex, UnsafeCell<usize>>;
 
-/// `loom::model`, with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise (an unbounded search of these models takes far too long). Reports the
-/// number of interleavings explored and the time taken on stderr (`--nocapture`).
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(2);
-    }
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = runs.clone();
-    let start = std::time::Instant::now();
-    b.check(move || {
-        counted.fetch_add(1, Ordering::Relaxed);
-        f()
-    });
-    eprintln!(
-        "loom model at {}: {} interleavings in {:.2?}",
-        std::panic::Location::caller(),
-        runs.load(Ordering::Relaxed),
-        start.elapsed()
-    );
-}
-
-/// Polls `fut` at most `polls` times (each after a wake-up, or a spurious one), then
-/// drops it: `None` if it did not complete.
-async fn poll_at_most<F: Future>(fut: F, polls: usize) -> Option<F::Output> {
-    let mut fut = pin!(fut);
-    let mut n = 0;
-    poll_fn(move |cx| {
-        n += 1;
-        match fut.as_mut().poll(cx) {
-            Poll::Ready(v) => Poll::Ready(Some(v)),
-            Poll::Pending if n >= polls => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await
-}
-
 fn incr(m: &Counter) {
     let g = block_on(m.lock());
+    // SAFETY: the guard `g` holds the mutex, so no other thread touches the cell until it
+    // is dropped (loom reports it if the lock fails to order the accesses).
     g.with_mut(|n| unsafe { *n += 1 });
 }
 
 fn read(m: &Counter) -> usize {
     let g = m.try_lock().expect("nobody else holds the lock now");
+    // SAFETY: `g` holds the mutex: no writer can run concurrently with this read.
     g.with(|n| unsafe { *n })
 }
 
@@ -117,6 +77,9 @@ fn try_lock_and_lock() {
             let m = m.clone();
             thread::spawn(move || match m.try_lock() {
                 Ok(g) => {
+                    // SAFETY: the guard `g` holds the mutex, so no other thread touches the
+                    // cell until it is dropped (loom reports it if the lock fails to order
+                    // the accesses).
                     g.with_mut(|n| unsafe { *n += 1 });
                     1
                 }
@@ -149,6 +112,7 @@ fn dropped_lock_future(polls: usize) {
             let m = m.clone();
             thread::spawn(move || {
                 if let Some(g) = block_on(poll_at_most(m.lock(), polls)) {
+                    // SAFETY: `g` holds the mutex for the duration of the write.
                     g.with_mut(|n| unsafe { *n += 10 });
                 }
             })
@@ -192,6 +156,9 @@ fn barging_try_lock() {
             thread::spawn(move || {
                 for _ in 0..2 {
                     if let Ok(g) = m.try_lock() {
+                        // SAFETY: the guard `g` holds the mutex, so no other thread touches
+                        // the cell until it is dropped (loom reports it if the lock fails
+                        // to order the accesses).
                         g.with_mut(|n| unsafe { *n += 1 });
                         barges.fetch_add(1, Relaxed);
                     }

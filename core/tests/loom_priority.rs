@@ -2,40 +2,17 @@
 //! send + close vs a draining receiver, join vs task_done, a cancelled receiver's
 //! hand-off, two senders on a full queue) and UnboundedQueue (close, join).
 #![cfg(loom)]
-use core::future::{poll_fn, Future};
-use core::pin::pin;
-use core::task::Poll;
 use loom::future::block_on;
 use loom::sync::Arc;
 use loom::thread;
 use spindle_core::queue::{PriorityQueue, RecvError, UnboundedQueue};
 use spindle_core::raw::LoomRawMutex as L;
-
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(3);
-    }
-    b.check(f);
-}
-
-async fn poll_at_most<F: Future>(fut: F, polls: usize) -> Option<F::Output> {
-    let mut fut = pin!(fut);
-    let mut n = 0;
-    poll_fn(move |cx| {
-        n += 1;
-        match fut.as_mut().poll(cx) {
-            Poll::Ready(v) => Poll::Ready(Some(v)),
-            Poll::Pending if n >= polls => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await
-}
+use spindle_test_support::loom_model::model_with_bound;
+use spindle_test_support::poll_at_most;
 
 #[test]
 fn full_sender_and_receiver() {
-    model(|| {
+    model_with_bound(3, || {
         let q: Arc<PriorityQueue<L, u8, u32, 1>> = Arc::new(PriorityQueue::new());
         let q2 = q.clone();
         let t = thread::spawn(move || {
@@ -51,7 +28,7 @@ fn full_sender_and_receiver() {
 
 #[test]
 fn send_then_close_vs_draining_receiver() {
-    model(|| {
+    model_with_bound(3, || {
         let q: Arc<PriorityQueue<L, u8, u32, 1>> = Arc::new(PriorityQueue::new());
         let q2 = q.clone();
         let t = thread::spawn(move || {
@@ -73,7 +50,7 @@ fn send_then_close_vs_draining_receiver() {
 
 #[test]
 fn join_vs_task_done() {
-    model(|| {
+    model_with_bound(3, || {
         let q: Arc<PriorityQueue<L, u8, u32, 1>> = Arc::new(PriorityQueue::new());
         q.try_send(0, 1).unwrap();
         let q2 = q.clone();
@@ -89,7 +66,7 @@ fn join_vs_task_done() {
 
 #[test]
 fn cancelled_receiver_passes_hand_off() {
-    model(|| {
+    model_with_bound(3, || {
         let q: Arc<PriorityQueue<L, u8, u32, 1>> = Arc::new(PriorityQueue::new());
         let q1 = q.clone();
         let q2 = q.clone();
@@ -113,7 +90,7 @@ fn cancelled_receiver_passes_hand_off() {
 
 #[test]
 fn two_senders_waiting_on_full() {
-    model(|| {
+    model_with_bound(3, || {
         let q: Arc<PriorityQueue<L, u8, u32, 1>> = Arc::new(PriorityQueue::new());
         q.try_send(0, 0).unwrap();
         let q1 = q.clone();
@@ -133,7 +110,7 @@ fn two_senders_waiting_on_full() {
 
 #[test]
 fn unbounded_send_close_vs_recv() {
-    model(|| {
+    model_with_bound(3, || {
         let q: Arc<UnboundedQueue<L, u32>> = Arc::new(UnboundedQueue::new());
         let q2 = q.clone();
         let t = thread::spawn(move || {
@@ -152,7 +129,7 @@ fn unbounded_send_close_vs_recv() {
 
 #[test]
 fn unbounded_join() {
-    model(|| {
+    model_with_bound(3, || {
         let q: Arc<UnboundedQueue<L, u32>> = Arc::new(UnboundedQueue::new());
         let q2 = q.clone();
         let t = thread::spawn(move || {

@@ -17,33 +17,9 @@ use loom::sync::Arc;
 use loom::thread;
 use spindle_core::queue::{Queue, RecvError, SendError, TaskDoneError};
 use spindle_core::raw::LoomRawMutex;
+use spindle_test_support::loom_model::model;
 
 type Q<const N: usize> = Queue<LoomRawMutex, u32, N>;
-
-/// `loom::model`, with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise (an unbounded search of these models takes far too long). Reports the
-/// number of interleavings explored and the time taken on stderr (`--nocapture`).
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(2);
-    }
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = runs.clone();
-    let start = std::time::Instant::now();
-    b.check(move || {
-        counted.fetch_add(1, Ordering::Relaxed);
-        f()
-    });
-    eprintln!(
-        "loom model at {}: {} interleavings in {:.2?}",
-        std::panic::Location::caller(),
-        runs.load(Ordering::Relaxed),
-        start.elapsed()
-    );
-}
 
 /// Receives with `recv().await` until `Closed`, returning what came in order.
 fn drain_until_closed<const N: usize>(q: &Q<N>) -> Vec<u32> {

@@ -18,31 +18,7 @@ use loom::thread;
 use spindle_core::context::{self, ContextId};
 use spindle_core::raw::LoomRawMutex;
 use spindle_core::sync::{ReentrantMutex, TryLockError};
-
-/// `loom::model`, with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise (an unbounded search of these models takes far too long). Reports the
-/// number of interleavings explored and the time taken on stderr (`--nocapture`).
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(2);
-    }
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = runs.clone();
-    let start = std::time::Instant::now();
-    b.check(move || {
-        counted.fetch_add(1, Ordering::Relaxed);
-        f()
-    });
-    eprintln!(
-        "loom model at {}: {} interleavings in {:.2?}",
-        std::panic::Location::caller(),
-        runs.load(Ordering::Relaxed),
-        start.elapsed()
-    );
-}
+use spindle_test_support::loom_model::model;
 
 /// Ids for loom threads, never reused (a plain std counter: it is not part of what
 /// the models check).
@@ -73,9 +49,12 @@ unsafe impl Sync for Count {}
 
 impl Count {
     fn incr(&self) {
+        // SAFETY: called only with the reentrant mutex held, by its one owner at a time
+        // (loom reports unordered accesses).
         self.0.with_mut(|n| unsafe { *n += 1 });
     }
     fn get(&self) -> usize {
+        // SAFETY: called only with the reentrant mutex held, so no write runs concurrently.
         self.0.with(|n| unsafe { *n })
     }
 }

@@ -16,17 +16,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::{Arc, Mutex};
 use loom::thread;
 use spindle_core::sched::{yield_now, Scheduler, Task};
-
-/// `loom::model` with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise.
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(2);
-    }
-    b.check(f);
-}
+use spindle_test_support::loom_model::model;
 
 /// A one-shot signal set by another thread: the smallest waker-storing primitive.
 #[derive(Default)]

@@ -11,31 +11,7 @@
 use loom::thread;
 use spindle_core::error::{RecvError, SendError};
 use spindle_core::queue::spsc::{Consumer, Producer, Ring};
-
-/// `loom::model`, with a preemption bound of 3 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise. Reports the number of interleavings explored and the time taken on
-/// stderr (`--nocapture`).
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(3);
-    }
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = runs.clone();
-    let start = std::time::Instant::now();
-    b.check(move || {
-        counted.fetch_add(1, Ordering::Relaxed);
-        f()
-    });
-    eprintln!(
-        "loom model at {}: {} interleavings in {:.2?}",
-        std::panic::Location::caller(),
-        runs.load(Ordering::Relaxed),
-        start.elapsed()
-    );
-}
+use spindle_test_support::loom_model::model_with_bound;
 
 /// Runs `producer` on a second loom thread and `consumer` on this one, over a fresh
 /// `Ring<T, N>`, then drops the ring (and any items left in it).
@@ -82,7 +58,7 @@ fn pop<T, const N: usize>(rx: &mut Consumer<'_, T, N>) -> Result<T, RecvError> {
 
 #[test]
 fn three_items_through_two_slots_in_order() {
-    model(|| {
+    model_with_bound(3, || {
         run::<Box<u32>, 2>(
             |mut tx| {
                 for i in 0..3 {
@@ -100,7 +76,7 @@ fn three_items_through_two_slots_in_order() {
 
 #[test]
 fn batches_through_two_slots_in_order() {
-    model(|| {
+    model_with_bound(3, || {
         run::<u32, 2>(
             |mut tx| {
                 let items = [0, 1, 2];
@@ -135,7 +111,7 @@ fn batches_through_two_slots_in_order() {
 fn close_drains_every_pushed_item() {
     // The producer pushes what fits and drops its half; the consumer must see every
     // pushed item, in order, and then `Closed` (never `Closed` early).
-    model(|| {
+    model_with_bound(3, || {
         let pushed = loom::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
         let count = pushed.clone();
         run::<Box<u32>, 2>(
@@ -174,7 +150,7 @@ fn consumer_drop_closes_and_leftovers_are_dropped() {
     // The consumer takes one item and leaves; the producer sees `Closed` (with its
     // value back) from then on; items left in the ring are dropped with it (a leak
     // would show up in loom's leak check of its `Arc`s).
-    model(|| {
+    model_with_bound(3, || {
         run::<loom::sync::Arc<u32>, 2>(
             |mut tx| {
                 let mut closed = false;

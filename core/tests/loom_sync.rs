@@ -8,7 +8,6 @@
 
 use core::future::{poll_fn, Future};
 use core::pin::pin;
-use core::task::Poll;
 
 use loom::future::block_on;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -19,49 +18,10 @@ use spindle_core::sync::{
     BoundedSemaphore, Event, Notify, Oneshot, RecvError, ReleaseError, Semaphore, SendError,
     WaitGroup,
 };
+use spindle_test_support::loom_model::model;
+use spindle_test_support::poll_at_most;
 
 type Raw = LoomRawMutex;
-
-/// `loom::model`, with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise (an unbounded search of these models takes far too long). Reports the
-/// number of interleavings explored and the time taken on stderr (`--nocapture`).
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(2);
-    }
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = runs.clone();
-    let start = std::time::Instant::now();
-    b.check(move || {
-        counted.fetch_add(1, Ordering::Relaxed);
-        f()
-    });
-    eprintln!(
-        "loom model at {}: {} interleavings in {:.2?}",
-        std::panic::Location::caller(),
-        runs.load(Ordering::Relaxed),
-        start.elapsed()
-    );
-}
-
-/// Polls `fut` at most `polls` times (each after a wake-up, or a spurious one), then
-/// drops it: `None` if it did not complete.
-async fn poll_at_most<F: Future>(fut: F, polls: usize) -> Option<F::Output> {
-    let mut fut = pin!(fut);
-    let mut n = 0;
-    poll_fn(move |cx| {
-        n += 1;
-        match fut.as_mut().poll(cx) {
-            Poll::Ready(v) => Poll::Ready(Some(v)),
-            Poll::Pending if n >= polls => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await
-}
 
 /// Drives `fut`, adding one to `queued` once its first poll returned `Pending` (i.e.
 /// once it has joined the wait list).
@@ -97,7 +57,7 @@ fn semaphore_two_permits_three_threads() {
         let sem = Arc::new(Semaphore::<Raw>::new(2));
         let holders = Arc::new(AtomicUsize::new(0));
         let work = |sem: &Semaphore<Raw>, holders: &AtomicUsize| {
-            let permit = block_on(sem.acquire());
+            let permit = block_on(sem.acquire()).unwrap();
             let before = holders.fetch_add(1, SeqCst);
             assert!(before < 2, "{} holders at once", before + 1);
             holders.fetch_sub(1, SeqCst);
@@ -131,7 +91,7 @@ fn semaphore_dropped_acquire_passes_hand_off() {
         };
         let waiter = {
             let sem = sem.clone();
-            thread::spawn(move || drop(block_on(sem.acquire())))
+            thread::spawn(move || drop(block_on(sem.acquire()).unwrap()))
         };
         drop(held);
         quitter.join().unwrap();
@@ -149,7 +109,7 @@ fn semaphore_add_permits_wakes() {
             let sem = sem.clone();
             thread::spawn(move || sem.add_permits(1).unwrap())
         };
-        block_on(sem.acquire()).forget();
+        block_on(sem.acquire()).unwrap().forget();
         t.join().unwrap();
         assert_eq!(sem.available_permits(), 0);
     });
@@ -162,16 +122,60 @@ fn semaphore_add_two_permits_wakes_two() {
         let sem = Arc::new(Semaphore::<Raw>::new(0));
         let other = {
             let sem = sem.clone();
-            thread::spawn(move || block_on(sem.acquire()).forget())
+            thread::spawn(move || block_on(sem.acquire()).unwrap().forget())
         };
         let adder = {
             let sem = sem.clone();
             thread::spawn(move || sem.add_permits(2).unwrap())
         };
-        block_on(sem.acquire()).forget();
+        block_on(sem.acquire()).unwrap().forget();
         other.join().unwrap();
         adder.join().unwrap();
         assert_eq!(sem.available_permits(), 0);
+    });
+}
+
+/// `close` races a waiter that is about to queue and a permit being added: the
+/// waiter ends either with the permit (it came first) or with `Closed`, never
+/// hangs (a lost wake-up would be a loom deadlock), and a later acquire is
+/// refused.
+#[test]
+fn semaphore_close_wakes_waiter() {
+    model(|| {
+        let sem = Arc::new(Semaphore::<Raw>::new(0));
+        let waiter = {
+            let sem = sem.clone();
+            thread::spawn(move || block_on(sem.acquire()).map(|p| p.forget()).is_ok())
+        };
+        let adder = {
+            let sem = sem.clone();
+            thread::spawn(move || sem.add_permits(1).unwrap())
+        };
+        assert!(sem.close());
+        let _got = waiter.join().unwrap();
+        adder.join().unwrap();
+        assert!(block_on(sem.acquire()).is_err());
+    });
+}
+
+/// A guard's permit and a forgotten one on a bounded semaphore of two, with a
+/// `release` racing the guard's drop: `release` succeeds exactly once (for the
+/// forgotten permit), and the count ends at its maximum, never past it.
+#[test]
+fn bounded_semaphore_release_counts_only_forgotten_permits() {
+    model(|| {
+        let sem = Arc::new(BoundedSemaphore::<Raw>::new(2));
+        sem.try_acquire().unwrap().forget();
+        let releaser = {
+            let sem = sem.clone();
+            thread::spawn(move || (sem.release(), sem.release()))
+        };
+        let guard = sem.try_acquire().unwrap();
+        drop(guard);
+        let (first, second) = releaser.join().unwrap();
+        assert_eq!(first, Ok(()));
+        assert_eq!(second, Err(ReleaseError::OverRelease { max: 2 }));
+        assert_eq!(sem.available_permits(), 2);
     });
 }
 
@@ -186,7 +190,7 @@ fn bounded_semaphore_over_release() {
         sem.try_acquire().unwrap().forget();
         let waiter = {
             let sem = sem.clone();
-            thread::spawn(move || block_on(sem.acquire()).forget())
+            thread::spawn(move || block_on(sem.acquire()).unwrap().forget())
         };
         let releaser = {
             let sem = sem.clone();
@@ -367,6 +371,31 @@ fn oneshot_two_senders() {
     });
 }
 
+/// Two askers claim one fresh slot while a third context answers it: exactly one
+/// claim wins if it came before the answer, none after, and the answer is
+/// received intact (the claim bit never disturbs the stage word).
+#[test]
+fn oneshot_claim_races_claim_and_send() {
+    model(|| {
+        let slot = Arc::new(Oneshot::<Raw, Arc<usize>>::new());
+        let claimer = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.claim())
+        };
+        let sender = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.send(Arc::new(5)).is_ok())
+        };
+        let mine = slot.claim();
+        let theirs = claimer.join().unwrap();
+        assert!(sender.join().unwrap(), "the send finds the slot empty");
+        assert!(!(mine && theirs), "at most one claim wins");
+        assert!(!slot.claim(), "a full slot cannot be claimed");
+        assert_eq!(*block_on(slot.recv()).unwrap(), 5);
+        assert!(!slot.claim(), "a spent slot cannot be claimed");
+    });
+}
+
 // ---------------------------------------------------------------------------------
 // Notify
 
@@ -475,11 +504,16 @@ fn wait_group_orders_memory() {
         let t = {
             let (wg, result) = (wg.clone(), result.clone());
             thread::spawn(move || {
+                // SAFETY: the only write, made before `done()`; the main thread reads only
+                // after `wait()` returns, which the wait group orders after it (loom checks
+                // that it does).
                 result.0.with_mut(|r| unsafe { *r = 5 });
                 wg.done().unwrap();
             })
         };
         block_on(wg.wait());
+        // SAFETY: `wait()` has returned, so the writer's `done()` (and its write before it)
+        // happens-before this read.
         assert_eq!(result.0.with(|r| unsafe { *r }), 5);
         t.join().unwrap();
     });

@@ -4,7 +4,7 @@
 //! loom deadlock: every thread blocked in `block_on` with nobody left to wake it.
 #![cfg(loom)]
 
-use core::future::{poll_fn, Future};
+use core::future::poll_fn;
 use core::pin::pin;
 use core::task::Poll;
 
@@ -13,49 +13,10 @@ use loom::sync::Arc;
 use loom::thread;
 use spindle_core::raw::LoomRawMutex;
 use spindle_core::wait::WaitList;
+use spindle_test_support::loom_model::model;
+use spindle_test_support::poll_at_most;
 
 type List = WaitList<LoomRawMutex>;
-
-/// `loom::model`, with a preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says
-/// otherwise (an unbounded search of these models takes far too long). Reports the
-/// number of interleavings explored and the time taken on stderr (`--nocapture`).
-#[track_caller]
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(2);
-    }
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counted = runs.clone();
-    let start = std::time::Instant::now();
-    b.check(move || {
-        counted.fetch_add(1, Ordering::Relaxed);
-        f()
-    });
-    eprintln!(
-        "loom model at {}: {} interleavings in {:.2?}",
-        std::panic::Location::caller(),
-        runs.load(Ordering::Relaxed),
-        start.elapsed()
-    );
-}
-
-/// Polls `fut` at most `polls` times (each after a wake-up, or a spurious one), then
-/// drops it: `None` if it did not complete.
-async fn poll_at_most<F: Future>(fut: F, polls: usize) -> Option<F::Output> {
-    let mut fut = pin!(fut);
-    let mut n = 0;
-    poll_fn(move |cx| {
-        n += 1;
-        match fut.as_mut().poll(cx) {
-            Poll::Ready(v) => Poll::Ready(Some(v)),
-            Poll::Pending if n >= polls => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await
-}
 
 /// Waits on `list` until `flag` is set, checking it under the list lock (the
 /// protocol every primitive follows).

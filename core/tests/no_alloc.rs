@@ -6,11 +6,8 @@
 //! warms it up before counting. Without `std` there is no allocator to call at all:
 //! `ci/no-std.sh` links the core with none.)
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Waker};
 
 use spindle_core::queue::{spsc, PriorityQueue, Queue, Tracked};
@@ -20,39 +17,10 @@ use spindle_core::sync::{
     BoundedSemaphore, Condvar, Event, Mutex, Notify, Oneshot, ReentrantMutex, Semaphore, WaitGroup,
 };
 use spindle_core::wait::{block_on, WaitList};
-
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.try_with(Cell::get).unwrap_or(false) {
-            ALLOCS.fetch_add(1, Ordering::SeqCst);
-        }
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use spindle_test_support::CountingAlloc;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn counted<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let before = ALLOCS.load(Ordering::SeqCst);
-    COUNTING.with(|c| c.set(true));
-    let out = f();
-    COUNTING.with(|c| c.set(false));
-    (out, ALLOCS.load(Ordering::SeqCst) - before)
-}
+static GLOBAL: CountingAlloc = CountingAlloc::new();
 
 #[test]
 fn the_core_never_allocates() {
@@ -63,7 +31,7 @@ fn the_core_never_allocates() {
     static E: Event<SpinRawMutex> = Event::new();
     static L: WaitList<SpinRawMutex> = WaitList::new();
 
-    let ((), allocs) = counted(|| {
+    let ((), allocs) = GLOBAL.count(|| {
         let mut cx = Context::from_waker(Waker::noop());
 
         // Mutex: try, blocking, and a waiter that queues then is handed the lock.

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use spindle_core::queue::{PriorityQueue, RecvError, SendError, TaskDoneError};
@@ -15,30 +15,10 @@ use spindle_core::raw::{
     CriticalSectionRawMutex as C, NoopRawMutex as L, ParkingRawMutex as P, SpinRawMutex as S,
 };
 use spindle_core::sync::WaitTimeoutError;
+use spindle_test_support::CountingWaker;
 
 fn noop_cx() -> Context<'static> {
     Context::from_waker(Waker::noop())
-}
-
-/// A waker that counts its wake-ups.
-#[derive(Default)]
-struct Counter(AtomicUsize);
-
-impl Wake for Counter {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl Counter {
-    fn new() -> (Arc<Self>, Waker) {
-        let c = Arc::new(Self::default());
-        let w = Waker::from(c.clone());
-        (c, w)
-    }
-    fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
 }
 
 #[test]
@@ -137,14 +117,14 @@ fn close_drains_in_priority_order_then_reports_closed() {
 #[test]
 fn close_wakes_every_waiting_receiver_and_sender() {
     let q: PriorityQueue<S, u8, u8, 1> = PriorityQueue::new();
-    let (count, waker) = Counter::new();
+    let (count, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     let mut r1 = pin!(q.recv());
     let mut r2 = pin!(q.recv());
     assert!(r1.as_mut().poll(&mut cx).is_pending());
     assert!(r2.as_mut().poll(&mut cx).is_pending());
     q.close();
-    assert_eq!(count.count(), 2);
+    assert_eq!(count.wakes(), 2);
     assert_eq!(
         r1.as_mut().poll(&mut cx),
         Poll::Ready(Err(RecvError::Closed))
@@ -155,7 +135,7 @@ fn close_wakes_every_waiting_receiver_and_sender() {
     );
 
     let q: PriorityQueue<S, u8, u8, 1> = PriorityQueue::new();
-    let (count, waker) = Counter::new();
+    let (count, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     q.try_send(1, 1).unwrap();
     let mut s1 = pin!(q.send(2, 2));
@@ -163,7 +143,7 @@ fn close_wakes_every_waiting_receiver_and_sender() {
     assert!(s1.as_mut().poll(&mut cx).is_pending());
     assert!(s2.as_mut().poll(&mut cx).is_pending());
     q.close();
-    assert_eq!(count.count(), 2);
+    assert_eq!(count.wakes(), 2);
     assert_eq!(
         s1.as_mut().poll(&mut cx),
         Poll::Ready(Err(SendError::Closed((2, 2))))
@@ -178,20 +158,20 @@ fn close_wakes_every_waiting_receiver_and_sender() {
 #[test]
 fn async_send_waits_for_room_and_recv_for_items() {
     let q: PriorityQueue<S, u8, u8, 1> = PriorityQueue::new();
-    let (count, waker) = Counter::new();
+    let (count, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
 
     let mut r = pin!(q.recv());
     assert!(r.as_mut().poll(&mut cx).is_pending());
     q.try_send(7, 70).unwrap();
-    assert_eq!(count.count(), 1, "a send wakes a waiting receiver");
+    assert_eq!(count.wakes(), 1, "a send wakes a waiting receiver");
     assert_eq!(r.as_mut().poll(&mut cx), Poll::Ready(Ok((7, 70))));
 
     q.try_send(1, 10).unwrap();
     let mut s = pin!(q.send(2, 20));
     assert!(s.as_mut().poll(&mut cx).is_pending());
     assert_eq!(q.try_recv(), Ok((1, 10)));
-    assert_eq!(count.count(), 2, "a receive wakes a waiting sender");
+    assert_eq!(count.wakes(), 2, "a receive wakes a waiting sender");
     assert_eq!(s.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
     assert_eq!(q.try_recv(), Ok((2, 20)));
 }
@@ -278,7 +258,7 @@ fn task_done_and_join() {
     q.task_done().unwrap();
     assert_eq!(q.task_done(), Err(TaskDoneError::NothingReceived));
 
-    let (count, waker) = Counter::new();
+    let (count, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     let mut j1 = pin!(q.join());
     let mut j2 = pin!(q.join());
@@ -290,7 +270,7 @@ fn task_done_and_join() {
         "received is not done"
     );
     q.task_done().unwrap();
-    assert_eq!(count.count(), 2, "every joiner wakes");
+    assert_eq!(count.wakes(), 2, "every joiner wakes");
     assert_eq!(j1.as_mut().poll(&mut cx), Poll::Ready(()));
     assert_eq!(j2.as_mut().poll(&mut cx), Poll::Ready(()));
     assert_eq!(q.unfinished(), 0);

@@ -420,36 +420,14 @@ mod no_heap {
     //! bounded queue between them, yields, a join and a cancel.
 
     use super::*;
-    use std::alloc::{GlobalAlloc, Layout, System};
 
     use spindle_core::queue::Queue;
     use spindle_core::raw::NoopRawMutex;
     use spindle_core::wait::SpinRelax;
-
-    struct Counting;
-
-    static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static COUNTING: Cell<bool> = const { Cell::new(false) };
-    }
-
-    // SAFETY: forwards to the system allocator; only counts.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            if COUNTING.try_with(Cell::get).unwrap_or(false) {
-                ALLOCS.fetch_add(1, Ordering::SeqCst);
-            }
-            // SAFETY: same contract as ours.
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            // SAFETY: same contract as ours.
-            unsafe { System.dealloc(ptr, layout) }
-        }
-    }
+    use spindle_test_support::CountingAlloc;
 
     #[global_allocator]
-    static GLOBAL: Counting = Counting;
+    static GLOBAL: CountingAlloc = CountingAlloc::new();
 
     async fn producer(q: &Queue<NoopRawMutex, u32, 2>, n: u32) {
         for i in 0..n {
@@ -470,8 +448,7 @@ mod no_heap {
     #[test]
     fn the_static_path_never_allocates() {
         static READY: RunQueue<4> = RunQueue::new();
-        COUNTING.with(|c| c.set(true));
-        {
+        let ((), allocs) = GLOBAL.count(|| {
             let q = Queue::<NoopRawMutex, u32, 2>::new();
             let sched = Scheduler::with_run_queue(&READY).unwrap();
             let p = pin!(Task::new(producer(&q, 100)));
@@ -488,8 +465,7 @@ mod no_heap {
                 spindle_core::wait::block_on_with(stuck, SpinRelax),
                 Err(JoinError::Cancelled)
             );
-        }
-        COUNTING.with(|c| c.set(false));
-        assert_eq!(ALLOCS.load(Ordering::SeqCst), 0);
+        });
+        assert_eq!(allocs, 0);
     }
 }

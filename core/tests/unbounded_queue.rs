@@ -6,24 +6,16 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use spindle_core::queue::{RecvError, SendError, TaskDoneError, UnboundedQueue};
 use spindle_core::raw::{ParkingRawMutex as P, SpinRawMutex as S};
 use spindle_core::sync::WaitTimeoutError;
+use spindle_test_support::CountingWaker;
 
 fn noop_cx() -> Context<'static> {
     Context::from_waker(Waker::noop())
-}
-
-#[derive(Default)]
-struct Counter(AtomicUsize);
-
-impl Wake for Counter {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
 #[test]
@@ -64,13 +56,12 @@ fn close_drains_then_reports_closed() {
 #[test]
 fn async_recv_is_woken_by_send_and_by_close() {
     let q: UnboundedQueue<S, u8> = UnboundedQueue::new();
-    let count = Arc::new(Counter::default());
-    let waker = Waker::from(count.clone());
+    let (count, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
     let mut r = pin!(q.recv());
     assert!(r.as_mut().poll(&mut cx).is_pending());
     q.send(1).unwrap();
-    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    assert_eq!(count.wakes(), 1);
     assert_eq!(r.as_mut().poll(&mut cx), Poll::Ready(Ok(1)));
 
     let mut r1 = pin!(q.recv());
@@ -78,7 +69,7 @@ fn async_recv_is_woken_by_send_and_by_close() {
     assert!(r1.as_mut().poll(&mut cx).is_pending());
     assert!(r2.as_mut().poll(&mut cx).is_pending());
     q.close();
-    assert_eq!(count.0.load(Ordering::SeqCst), 3);
+    assert_eq!(count.wakes(), 3);
     assert_eq!(
         r1.as_mut().poll(&mut cx),
         Poll::Ready(Err(RecvError::Closed))

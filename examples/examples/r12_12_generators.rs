@@ -2,12 +2,15 @@
 //!
 //! With no arguments, prints what the book's `TaskScheduler` demo prints; with
 //! `actors N`, what its `ActorScheduler` demo prints counting down from `N` (the
-//! book uses 10000).
+//! book uses 10000); with `echo [CLIENTS [LINES]]`, the book's `EchoServer`
+//! answering client tasks (the recipe's I/O half).
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use spindle_cookbook::r12_12_generators::{actors, generators, BOOK_COUNT};
+#[cfg(unix)]
+use spindle_cookbook::r12_12_generators::{echo, ECHO_CLIENTS, ECHO_LINES};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,8 +26,21 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        #[cfg(unix)]
+        ["echo"] => echo(&mut out, ECHO_CLIENTS, ECHO_LINES),
+        #[cfg(unix)]
+        ["echo", c] | ["echo", c, _] => {
+            let l = args.get(2).map_or(Ok(ECHO_LINES), |l| l.parse());
+            match (c.parse(), l) {
+                (Ok(c), Ok(l)) => echo(&mut out, c, l),
+                _ => {
+                    eprintln!("error: `echo` takes a client count and a line count");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         _ => {
-            eprintln!("usage: r12_12_generators [actors [N]]");
+            eprintln!("usage: r12_12_generators [actors [N] | echo [CLIENTS [LINES]]]");
             return ExitCode::from(2);
         }
     };

@@ -35,6 +35,8 @@ pub mod r12_10_actors;
 pub mod r12_11_pubsub;
 pub mod r12_12_generators;
 #[cfg(unix)]
+pub mod r12_13_poll_queues;
+#[cfg(unix)]
 pub mod r12_14_daemon;
 #[cfg(unix)]
 pub mod workers;
@@ -178,6 +180,13 @@ pub const RECIPES: &[Recipe] = &[
     },
     #[cfg(unix)]
     Recipe {
+        id: r12_13_poll_queues::ID,
+        name: r12_13_poll_queues::NAME,
+        title: r12_13_poll_queues::TITLE,
+        run: r12_13_poll_queues::run,
+    },
+    #[cfg(unix)]
+    Recipe {
         id: r12_14_daemon::ID,
         name: r12_14_daemon::NAME,
         title: r12_14_daemon::TITLE,
@@ -233,7 +242,7 @@ mod tests {
             ids,
             [
                 "12.1", "12.2", "12.3", "12.4", "12.5", "12.6", "12.7", "12.8", "12.9", "12.10",
-                "12.11", "12.12", "12.14"
+                "12.11", "12.12", "12.13", "12.14"
             ]
         );
         for r in RECIPES {

@@ -6,6 +6,7 @@
 //! spindle list          list the recipes
 //! spindle daemon start --pidfile P --log L [--interval SECS]   (and stop, status)
 //! spindle echo --engine pool --addr 127.0.0.1:15000 [--workers N]
+//! spindle echo --engine coop --addr 127.0.0.1:16000 [--max-line BYTES]
 //! ```
 
 use std::io::{self, Write};
@@ -40,9 +41,11 @@ enum Command {
         #[command(subcommand)]
         action: spindle_cookbook::r12_14_daemon::DaemonCommand,
     },
-    /// Recipe 12.7: a TCP echo server; Ctrl-C or SIGTERM stops it.
+    /// Recipe 12.7 (pool) or 12.12 (coop): a TCP echo server; Ctrl-C or SIGTERM
+    /// stops it.
     Echo {
-        /// How connections are served: `pool` (at most N at once on a thread pool).
+        /// How connections are served: `pool` (at most N at once on a thread pool)
+        /// or `coop` (every client on one thread, answering `GOT:` + each line).
         #[arg(long, value_enum, default_value = "pool")]
         engine: EchoEngine,
         /// The address to listen on; port 0 picks a free one (printed at start).
@@ -51,6 +54,9 @@ enum Command {
         /// Worker threads: at most this many clients are served at once.
         #[arg(long, default_value_t = 128)]
         workers: usize,
+        /// (coop) The longest line a client may send, newline included.
+        #[arg(long, default_value_t = 8192)]
+        max_line: usize,
     },
 }
 
@@ -59,13 +65,28 @@ enum Command {
 enum EchoEngine {
     /// A pool of N worker threads (recipe 12.7).
     Pool,
+    /// One thread: cooperative tasks on an I/O reactor (recipe 12.12).
+    #[cfg(unix)]
+    Coop,
 }
 
 /// `spindle echo`: serves until Ctrl-C / SIGTERM, then reports.
-fn echo(engine: EchoEngine, addr: &str, workers: usize) -> io::Result<()> {
+fn echo(engine: EchoEngine, addr: &str, workers: usize, max_line: usize) -> io::Result<()> {
     use spindle_std::pool::echo::EchoServer;
-    let EchoEngine::Pool = engine;
-    let server = EchoServer::bind(addr, workers)?.on_event(|e| println!("echo: {e}"));
+    #[cfg(unix)]
+    if let EchoEngine::Coop = engine {
+        if let Some(e) = bad_ip_literal(addr) {
+            return Err(bind_error(addr, e));
+        }
+        return echo_coop(addr, max_line);
+    }
+    let _ = (engine, max_line);
+    if let Some(e) = bad_ip_literal(addr) {
+        return Err(bind_error(addr, e));
+    }
+    let server = EchoServer::bind(addr, workers)
+        .map_err(|e| bind_error(addr, e))?
+        .on_event(|e| println!("echo: {e}"));
     server.stop_on_signals()?;
     println!(
         "echo: listening on {} (engine pool, {workers} workers); Ctrl-C or SIGTERM stops",
@@ -74,8 +95,74 @@ fn echo(engine: EchoEngine, addr: &str, workers: usize) -> io::Result<()> {
     io::stdout().flush()?;
     let report = server.serve()?;
     println!(
-        "echo: stopped: {} connections, {} bytes echoed, at most {} served at once",
-        report.connections, report.bytes, report.peak_concurrent
+        "echo: stopped: {}, {} echoed, at most {} served at once",
+        plural(report.connections, "connection"),
+        plural(report.bytes, "byte"),
+        report.peak_concurrent
+    );
+    Ok(())
+}
+
+/// `1 connection`, `2 connections`.
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// An address whose host is all digits and dots but not an IPv4 address
+/// (`999.1.1.1:5`): refused before a name lookup that could only fail, slowly.
+fn bad_ip_literal(addr: &str) -> Option<io::Error> {
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+    let digits_and_dots = !host.is_empty() && host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    (digits_and_dots && host.parse::<std::net::Ipv4Addr>().is_err()).then(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{host}` is not an IPv4 address"),
+        )
+    })
+}
+
+/// Says which address could not be used, and how to write one.
+fn bind_error(addr: &str, e: io::Error) -> io::Error {
+    let hint = if addr.parse::<std::net::SocketAddr>().is_ok() {
+        String::new()
+    } else if !addr.contains(':') {
+        " (no port: write HOST:PORT, e.g. 127.0.0.1:15000; port 0 picks a free one)".to_owned()
+    } else {
+        " (write HOST:PORT with a valid IP address or host name, e.g. 127.0.0.1:15000)".to_owned()
+    };
+    io::Error::new(e.kind(), format!("cannot listen on `{addr}`: {e}{hint}"))
+}
+
+/// `spindle echo --engine coop`: the book's single-threaded echo server.
+#[cfg(unix)]
+fn echo_coop(addr: &str, max_line: usize) -> io::Result<()> {
+    use spindle_std::io::echo::EchoServer;
+    let server = EchoServer::bind(addr)
+        .map_err(|e| bind_error(addr, e))?
+        .max_line(max_line)
+        // A closed stdout must not kill the server (`| head`): log lines are lost.
+        .on_event(|e| {
+            let _ = writeln!(io::stdout(), "echo: {e}");
+        });
+    server.stop_on_signals()?;
+    println!(
+        "echo: listening on {} (engine coop, one thread, lines up to {max_line} bytes); \
+         Ctrl-C or SIGTERM stops",
+        server.local_addr()?
+    );
+    io::stdout().flush()?;
+    let r = server.serve()?;
+    println!(
+        "echo: stopped: {}, {} answered, {} sent back, at most {} served at once, {} dropped early",
+        plural(r.connections, "connection"),
+        plural(r.lines, "line"),
+        plural(r.bytes, "byte"),
+        r.peak_concurrent,
+        r.dropped
     );
     Ok(())
 }
@@ -94,7 +181,7 @@ fn main() -> ExitCode {
             Some(r) => run_one(&mut out, r).map(|()| true),
             None => {
                 drop(out);
-                eprintln!("{}", unknown_recipe(&recipe));
+                eprintln!("{}", missing_recipe(&recipe));
                 return ExitCode::from(2);
             }
         },
@@ -109,10 +196,11 @@ fn main() -> ExitCode {
             engine,
             addr,
             workers,
+            max_line,
         } => {
             // The server prints from its workers: don't hold stdout's lock.
             drop(out);
-            return match echo(engine, &addr, workers) {
+            return match echo(engine, &addr, workers, max_line) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: echo: {e}");
@@ -134,15 +222,47 @@ fn main() -> ExitCode {
     }
 }
 
-fn unknown_recipe(query: &str) -> String {
-    let known: Vec<String> = RECIPES
-        .iter()
-        .map(|r| format!("{} ({})", r.id, r.name))
-        .collect();
-    format!(
-        "error: unknown recipe `{query}`; known recipes: {}\n(see `spindle list`)",
-        known.join(", ")
-    )
+/// The chapter's recipes are 12.1 to 12.14.
+const BOOK_RECIPES: std::ops::RangeInclusive<u32> = 1..=14;
+
+/// Why `spindle run QUERY` found nothing: a recipe of the book that is not built
+/// yet, or no such recipe. One short line either way.
+fn missing_recipe(query: &str) -> String {
+    match book_number(query) {
+        Some(n) if BOOK_RECIPES.contains(&n) => format!(
+            "error: recipe 12.{n} is in the book but not built yet; `spindle list` shows the built ones"
+        ),
+        _ => format!(
+            "error: unknown recipe `{}`; the book's are 12.1 to 12.14 (`spindle list` shows the built ones)",
+            shorten(query.trim(), 40)
+        ),
+    }
+}
+
+/// The recipe number `N` a query names in the forms `find` accepts (`12.N`,
+/// `12.0N`, `r12_0N`, `r12_0N_anything`), whether or not it is built.
+fn book_number(query: &str) -> Option<u32> {
+    let q = query.trim().to_ascii_lowercase();
+    let n = if let Some(rest) = q.strip_prefix("12.") {
+        rest
+    } else {
+        let rest = q.strip_prefix("r12_")?;
+        rest.split('_').next()?
+    };
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || n.len() > 3 {
+        return None;
+    }
+    n.parse().ok()
+}
+
+/// `s`, cut to at most `max` characters with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let head: String = s.chars().take(max).collect();
+        format!("{head}...")
+    }
 }
 
 fn run_one(out: &mut dyn Write, recipe: &Recipe) -> io::Result<()> {
@@ -192,8 +312,11 @@ fn tour(out: &mut dyn Write) -> io::Result<bool> {
 }
 
 fn list(out: &mut dyn Write) -> io::Result<()> {
+    // Columns as wide as their widest entry, so they line up whatever is added.
+    let id_w = RECIPES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let name_w = RECIPES.iter().map(|r| r.name.len()).max().unwrap_or(0);
     for r in RECIPES {
-        writeln!(out, "{:<6} {:<18} {}", r.id, r.name, r.title)?;
+        writeln!(out, "{:<id_w$}  {:<name_w$}  {}", r.id, r.name, r.title)?;
     }
     Ok(())
 }

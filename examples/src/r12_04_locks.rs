@@ -208,7 +208,7 @@ fn limited_fetches(out: &mut dyn Write) -> io::Result<()> {
         let handles: Vec<_> = (0..FETCHES)
             .map(|_| {
                 s.spawn(|| {
-                    let _permit = sema.acquire_blocking(); // `with _fetch_url_sema:`
+                    let _permit = sema.acquire_blocking(); // `with _fetch_url_sema:` (never closed)
                     let now = active.fetch_add(1, Ordering::SeqCst) + 1;
                     max_seen.fetch_max(now, Ordering::SeqCst);
                     thread::sleep(Duration::from_millis(8)); // the "download"

@@ -9,7 +9,11 @@
 //!   written generator-style as an `async fn` on the cooperative scheduler.
 //! - [`tagged_actor`]: `TaggedActor`, with an `enum` for the tagged tuples.
 //! - [`worker`]: `Worker.submit(pow, 2, 3)` with its `Result` object: a request
-//!   carrying a [`Reply`], answered through a caller-owned `Oneshot` slot.
+//!   carrying a [`Reply`], answered through a caller-owned `Oneshot` slot; and
+//!   [`worker_on_a_thread`], the same `Worker` as a `spindle_std::actor` thread
+//!   actor asked repeatedly (`ask_owned_blocking`, a fresh reply per request).
+//! - [`supervised`]: a `spindle_std::actor::Supervisor` restarting an actor that
+//!   panics on bad input, and giving up once its restarts are spent.
 //!
 //! The `spindle run 12.10` section also shows a full mailbox handing the message
 //! back, and a ring of 10,000 actors on one scheduler passing a token around.
@@ -185,7 +189,7 @@ pub fn worker(out: &mut dyn Write) -> io::Result<()> {
         let r = mailbox
             .addr()
             .ask_blocking(&result, |reply| (u64::pow as Func, 2, 3, reply))
-            .map_err(send_failed)?;
+            .map_err(|e| failed(e.to_string()))?;
         mailbox.close();
         w.join().map_err(|_| failed("the worker thread panicked"))?;
         r.get_blocking().map_err(|e| failed(e.to_string()))
@@ -288,6 +292,14 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
         text.trim()
     )?;
 
+    let answers = worker_on_a_thread(4)?;
+    writeln!(
+        out,
+        "Worker on its own thread, asked 4 times: {answers:?} (ask_owned_blocking: a fresh reply slot per request)"
+    )?;
+
+    supervised(out)?;
+
     let mailbox: Mailbox<NoopRawMutex, &str, 1> = Mailbox::new();
     mailbox.addr().try_send("first").map_err(send_failed)?;
     match mailbox.addr().try_send("second") {
@@ -310,10 +322,135 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "ring: {RING_ACTORS} actors on one scheduler passed a token {RING_LAPS} times \
-         round ({handled} messages) in {}",
+         round in {}: {handled} messages ({RING_LAPS} laps x {RING_ACTORS} hops, plus its \
+         arrival back at the first actor, which ends the ring)",
         ms(took)
     )?;
     Ok(())
+}
+
+/// The book's `Worker` as a thread actor (`spindle_std::actor`), asked `n` times:
+/// `2 ** 1`, `2 ** 2`, ... Each request carries an allocated reply, so the same
+/// code works however often it asks.
+///
+/// ```
+/// let got = spindle_cookbook::r12_10_actors::worker_on_a_thread(3).unwrap();
+/// assert_eq!(got, [2, 4, 8]);
+/// ```
+pub fn worker_on_a_thread(n: u32) -> io::Result<Vec<u64>> {
+    use spindle_std::actor::{spawn_actor, Mailbox, Reply};
+    use std::sync::Arc;
+
+    type Pow = (u64, u32, Reply<u64>);
+    let mailbox: Arc<Mailbox<Pow, 4>> = Arc::new(Mailbox::new());
+    let worker = spawn_actor(
+        "worker",
+        mailbox.clone(),
+        ((), |_: &mut (), (x, e, reply): Pow| {
+            let _ = reply.send(x.pow(e));
+        }),
+    )?;
+    let answers = (1..=n)
+        .map(|e| {
+            let promise = mailbox
+                .addr()
+                .ask_owned_blocking(|reply| (2, e, reply))
+                .map_err(send_failed)?;
+            promise.get_blocking().map_err(|e| failed(e.to_string()))
+        })
+        .collect::<io::Result<Vec<u64>>>();
+    mailbox.close();
+    let _final_state = worker.join().map_err(|e| failed(e.to_string()))?;
+    answers
+}
+
+/// A `Supervisor` restarting an actor that panics on bad input (recipe 12.10's
+/// actor, plus the restart the book leaves out). Its panic report is replaced
+/// for the demo: the panics are deliberate.
+///
+/// ```
+/// let mut out = Vec::new();
+/// spindle_cookbook::r12_10_actors::supervised(&mut out).unwrap();
+/// assert!(String::from_utf8(out).unwrap().contains("summed 7 + 8 = 15"));
+/// ```
+pub fn supervised(out: &mut dyn Write) -> io::Result<()> {
+    use spindle_std::actor::{Mailbox, Restart, Supervisor};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let mailbox: Arc<Mailbox<i64, 8>> = Arc::new(Mailbox::new());
+    let policy = Restart::OnPanic {
+        max_restarts: 2,
+        within: Duration::from_secs(60),
+    };
+    let quiet = silence_panics_of("checker");
+    let handle = Supervisor::new(policy).spawn("checker", mailbox.clone(), || {
+        (0i64, |sum: &mut i64, n: i64| {
+            assert!(n >= 0, "negative input {n}"); // a crash, restarted with a fresh sum
+            *sum += n;
+        })
+    })?;
+    for n in [5, -1, 7, 8] {
+        mailbox.addr().send_blocking(n).map_err(send_failed)?;
+    }
+    mailbox.close();
+    let kept = handle.join().map_err(|e| failed(e.to_string()))?.0;
+    writeln!(
+        out,
+        "Supervisor(OnPanic {{ max_restarts: 2 }}): sent 5, -1, 7, 8; the -1 crashed the actor \
+         (deliberately), it was restarted with a fresh state and summed 7 + 8 = {kept}"
+    )?;
+    // A third crash within the window is one too many: the supervisor gives up,
+    // closes the mailbox and join reports the panic.
+    let mailbox: Arc<Mailbox<i64, 8>> = Arc::new(Mailbox::new());
+    let handle = Supervisor::new(policy).spawn("checker", mailbox.clone(), || {
+        (0i64, |_: &mut i64, n: i64| {
+            assert!(n >= 0, "negative input {n}")
+        })
+    })?;
+    for n in [-1, -2, -3] {
+        // After the last restart is spent the mailbox closes: later sends come back.
+        let _ = mailbox.addr().send_blocking(n);
+    }
+    let err = match handle.join() {
+        Err(e) => e,
+        Ok(_) => return Err(failed("three crashes should exhaust two restarts")),
+    };
+    drop(quiet);
+    writeln!(
+        out,
+        "  three crashes within the window: it gave up after {} restarts: {err}",
+        err.restarts
+    )?;
+    if kept != 15 || err.restarts != 2 {
+        return Err(failed(format!("supervision went wrong: {kept}, {err}")));
+    }
+    Ok(())
+}
+
+/// Replaces the panic report for threads named `name` until the guard drops:
+/// their panics print nothing; every other thread's report is unchanged.
+fn silence_panics_of(name: &'static str) -> impl Drop {
+    use std::panic;
+    use std::sync::Arc;
+    type Hook = Arc<dyn Fn(&panic::PanicHookInfo<'_>) + Send + Sync>;
+    struct Restore(Option<Hook>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(previous) = self.0.take() {
+                drop(panic::take_hook());
+                panic::set_hook(Box::new(move |info| previous(info)));
+            }
+        }
+    }
+    let previous: Hook = Arc::from(panic::take_hook());
+    let fallback = previous.clone();
+    panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(name) {
+            fallback(info);
+        }
+    }));
+    Restore(Some(previous))
 }
 
 fn capture(demo: fn(&mut dyn Write) -> io::Result<()>) -> io::Result<String> {

@@ -43,7 +43,70 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
     overflow_policies(out)?;
     fan_out_to_threads(out)?;
     topic_patterns(out)?;
+    shared_registry(out)?;
     Ok(())
+}
+
+/// `SharedRegistry` (std alias `spindle_std::exchange::SharedRegistry`): exchanges
+/// named at run time (`format!`), as many as needed, handed out as `Arc`s that
+/// threads can keep; a pattern subscription follows those created later.
+///
+/// ```
+/// let mut out = Vec::new();
+/// spindle_cookbook::r12_11_pubsub::shared_registry(&mut out).unwrap();
+/// assert!(String::from_utf8(out).unwrap().contains("20 exchanges named at run time"));
+/// ```
+pub fn shared_registry(out: &mut dyn Write) -> io::Result<()> {
+    use spindle_std::exchange::{Overflow, SharedRegistry};
+    use spindle_std::queue::Queue;
+
+    const ROOMS: usize = 20;
+    let err = |e: spindle_std::exchange::RegistryError| failed(e.to_string());
+    // A shared registry's subscribers live as long as it may (`'static`).
+    static TEMPS: Queue<(usize, i32), 32> = Queue::new();
+    let temps = &TEMPS;
+    while temps.try_recv().is_ok() {} // a previous run's leftovers, if any
+    let reg: SharedRegistry<(usize, i32), 4> = SharedRegistry::new();
+    let follow = reg
+        .subscribe_pattern("building/+/temp", temps, Overflow::Wait)
+        .map_err(err)?;
+    std::thread::scope(|s| -> io::Result<()> {
+        let senders: Vec<_> = (0..ROOMS)
+            .map(|room| {
+                let reg = reg.clone();
+                s.spawn(move || -> io::Result<()> {
+                    // A run-time name: a borrowing `Registry` could not keep it.
+                    let name = format!("building/room-{room}/temp");
+                    let exchange = reg.exchange(&name).map_err(err)?;
+                    exchange
+                        .send_blocking((room, 20 + room as i32))
+                        .map_err(|e| failed(e.to_string()))?;
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in senders {
+            crate::join(h, "sender")??;
+        }
+        Ok(())
+    })?;
+    let mut got: Vec<(usize, i32)> = std::iter::from_fn(|| temps.try_recv().ok()).collect();
+    got.sort_unstable();
+    let followed = follow.attached();
+    drop(follow);
+    if got.len() != ROOMS || followed != ROOMS || reg.len() != ROOMS {
+        return Err(failed(format!(
+            "SharedRegistry: {} readings, {followed} followed, {} named",
+            got.len(),
+            reg.len()
+        )));
+    }
+    writeln!(
+        out,
+        "SharedRegistry: {ROOMS} exchanges named at run time (`format!(\"building/room-{{n}}/temp\")`) \
+         from {ROOMS} threads; `building/+/temp` followed all {followed} and got {} readings",
+        got.len()
+    )
 }
 
 fn drain<T, const N: usize>(q: &Queue<Raw, T, N>) -> Vec<T> {

@@ -10,9 +10,15 @@
 //!   "recursively" sends itself the next count, as messages, so counting down
 //!   from a million takes constant stack and memory.
 //!
+//! - [`echo`] (the recipe's I/O half): the book's generator-based `EchoServer`,
+//!   which answers each line with `GOT:` + the line, is
+//!   [`spindle_std::io::echo::EchoServer`] (scheduler + reactor on one thread);
+//!   here it is driven by clients that are themselves tasks of one scheduler on
+//!   another thread, talking through [`spindle_std::io::TcpStream`].
+//!
 //! The example binary prints those outputs verbatim
-//! (`cargo run -p spindle-cookbook --example r12_12_generators [actors N]`); the
-//! `spindle run 12.12` section summarises them.
+//! (`cargo run -p spindle-cookbook --example r12_12_generators [actors N | echo]`);
+//! the `spindle run 12.12` section summarises them.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -244,7 +250,183 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
         count.lines,
         ms(took)
     )?;
+
+    #[cfg(unix)]
+    {
+        let t0 = Instant::now();
+        let run = echo_run(ECHO_CLIENTS, ECHO_LINES)?;
+        let took = t0.elapsed();
+        writeln!(
+            out,
+            "EchoServer: {} clients, all tasks of one scheduler, sent {} lines each to the \
+             one-thread server and got every `GOT:` answer back in {} ({} connections, \
+             {} lines answered)",
+            ECHO_CLIENTS,
+            ECHO_LINES,
+            ms(took),
+            run.report.connections,
+            run.report.lines
+        )?;
+        writeln!(out, "  {}", run.transcripts[0][0])?;
+    }
     Ok(())
+}
+
+/// Clients of the tour's echo demo.
+#[cfg(unix)]
+pub const ECHO_CLIENTS: usize = 8;
+/// Lines each client sends in the tour's echo demo.
+#[cfg(unix)]
+pub const ECHO_LINES: usize = 5;
+
+/// The longest line the demo's server takes.
+#[cfg(unix)]
+const ECHO_MAX_LINE: usize = 1024;
+
+/// What [`echo_run`] saw.
+#[cfg(unix)]
+struct EchoRun {
+    /// Per client, in client order: one line per exchange.
+    transcripts: Vec<Vec<String>>,
+    /// What the server logged, in its order.
+    server_log: Vec<String>,
+    report: spindle_std::io::echo::EchoReport,
+}
+
+/// The book's `EchoServer` demo: `clients` clients, each sending `lines` lines to
+/// the one-thread echo server and checking each `GOT:` answer; prints each
+/// client's exchanges (in client order), then the server's log and its summary.
+///
+/// ```
+/// let mut out = Vec::new();
+/// spindle_cookbook::r12_12_generators::echo(&mut out, 2, 2).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("client 0: sent \"client 0 line 0\", got \"GOT:client 0 line 0\"\n"));
+/// assert!(text.contains("server: 2 connections, 4 lines answered"));
+/// ```
+#[cfg(unix)]
+pub fn echo(out: &mut dyn Write, clients: usize, lines: usize) -> io::Result<()> {
+    let run = echo_run(clients, lines)?;
+    for line in run.transcripts.iter().flatten() {
+        writeln!(out, "{line}")?;
+    }
+    for line in &run.server_log {
+        writeln!(out, "server log: {line}")?;
+    }
+    let r = run.report;
+    writeln!(
+        out,
+        "server: {} connections, {} lines answered, {} bytes sent back",
+        r.connections, r.lines, r.bytes
+    )?;
+    out.flush()
+}
+
+#[cfg(unix)]
+fn echo_run(clients: usize, lines: usize) -> io::Result<EchoRun> {
+    use spindle_std::io::echo::EchoServer;
+    use std::sync::{Arc, Mutex};
+
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let server_log = log.clone();
+    let server = EchoServer::bind("127.0.0.1:0")?
+        .max_line(ECHO_MAX_LINE)
+        .on_event(move |e| {
+            if let Ok(mut log) = server_log.lock() {
+                log.push(e.to_string());
+            }
+        });
+    let addr = server.local_addr()?;
+    let stop = server.stopper();
+    let serving = std::thread::spawn(move || server.serve());
+    let transcripts = echo_clients(addr, clients, lines);
+    stop.stop();
+    let report = serving
+        .join()
+        .map_err(|_| failed("the echo server thread panicked"))??;
+    let transcripts = transcripts?;
+    let server_log = log.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok(EchoRun {
+        transcripts,
+        server_log,
+        report,
+    })
+}
+
+/// Runs `clients` client tasks on one scheduler and reactor (this thread).
+#[cfg(unix)]
+fn echo_clients(
+    addr: std::net::SocketAddr,
+    clients: usize,
+    lines: usize,
+) -> io::Result<Vec<Vec<String>>> {
+    use spindle_std::io::Reactor;
+    use std::rc::Rc;
+
+    const MAX_CLIENTS: usize = 64;
+    if clients > MAX_CLIENTS {
+        return Err(failed(format!("at most {MAX_CLIENTS} demo clients")));
+    }
+    let reactor = Reactor::new()?;
+    let sched: Scheduler<MAX_CLIENTS> = Scheduler::new();
+    /// Per client: its transcript, once its task is over.
+    type Outcomes = Rc<RefCell<Vec<Option<io::Result<Vec<String>>>>>>;
+    let results: Outcomes = Rc::new(RefCell::new((0..clients).map(|_| None).collect()));
+    for i in 0..clients {
+        let (r, results) = (reactor.clone(), results.clone());
+        sched
+            .spawn_boxed(async move {
+                let got = echo_client(&r, addr, i, lines).await;
+                results.borrow_mut()[i] = Some(got);
+            })
+            .map_err(spawn_failed)?;
+    }
+    reactor.run(&sched);
+    let results = results.take();
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(failed("a client task did not finish"))))
+        .collect()
+}
+
+/// One client: `lines` lines out, each answer checked.
+#[cfg(unix)]
+async fn echo_client(
+    reactor: &spindle_std::io::Reactor,
+    addr: std::net::SocketAddr,
+    i: usize,
+    lines: usize,
+) -> io::Result<Vec<String>> {
+    use spindle_std::io::{LineReader, TcpStream};
+
+    let stream = TcpStream::connect(reactor, addr).await?;
+    let mut answers = LineReader::new(&stream);
+    let mut transcript = Vec::with_capacity(lines);
+    let mut back = Vec::new();
+    for n in 0..lines {
+        let line = format!("client {i} line {n}\n");
+        stream.write_all(line.as_bytes()).await?;
+        back.clear();
+        answers
+            .read_line(&mut back, ECHO_MAX_LINE + 4)
+            .await
+            .map_err(|e| failed(format!("client {i}: {e}")))?;
+        let want = format!("GOT:{line}");
+        if back != want.as_bytes() {
+            return Err(failed(format!(
+                "client {i}: sent {line:?}, got {:?}",
+                String::from_utf8_lossy(&back)
+            )));
+        }
+        transcript.push(format!(
+            "client {i}: sent {:?}, got {:?}",
+            line.trim_end(),
+            want.trim_end()
+        ));
+        // Let the other clients take their turn (the book's `yield`).
+        yield_now().await;
+    }
+    Ok(transcript)
 }
 
 /// Counts lines written to it.

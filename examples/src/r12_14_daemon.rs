@@ -92,7 +92,9 @@ pub fn execute(command: DaemonCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e @ (DaemonError::NotRunning { .. } | DaemonError::Stale { .. })) => {
-                eprintln!("Not running: {e}");
+                // The error says "not running (...)" itself: the book's
+                // "Not running" with the reason.
+                eprintln!("daemon stop: {e}");
                 ExitCode::FAILURE
             }
             Err(e) => {
@@ -289,13 +291,18 @@ fn demo(out: &mut dyn Write, exe: &Path, dir: &Path) -> io::Result<()> {
     reaper.pid = Some(pid);
     writeln!(
         out,
-        "daemon.py start -> `spindle daemon start --interval 0.05`: returned in {} once pid {pid} held the locked pidfile",
+        "daemon.py start -> `spindle daemon start --pidfile {p} --log {l} --interval 0.05`: \
+         returned in {} once pid {pid} held the locked pidfile",
         ms(start_time)
     )?;
+    writeln!(out, "  (parent printed: {})", first_line(&started.stdout))?;
+    let try_dir = std::env::temp_dir();
+    let (try_pid, try_log) = (try_dir.join("spindle.pid"), try_dir.join("spindle.log"));
     writeln!(
         out,
-        "  (parent printed: {})",
-        first_line(&started.stdout).replace(dir.to_string_lossy().as_ref(), "$TMP")
+        "  try it: `spindle daemon start --pidfile {} --log {}`, then `spindle daemon status --pidfile {0}` and `spindle daemon stop --pidfile {0}`",
+        try_pid.display(),
+        try_log.display()
     )?;
 
     // Wait for the daemon's log to show it alive.
@@ -335,7 +342,7 @@ fn demo(out: &mut dyn Write, exe: &Path, dir: &Path) -> io::Result<()> {
         out,
         "start again: refused, exit {}: {}",
         again.status.code().unwrap_or(-1),
-        first_line(&again.stderr).replace(dir.to_string_lossy().as_ref(), "$TMP")
+        first_line(&again.stderr)
     )?;
 
     let t1 = Instant::now();
@@ -348,7 +355,7 @@ fn demo(out: &mut dyn Write, exe: &Path, dir: &Path) -> io::Result<()> {
     }
     writeln!(
         out,
-        "daemon.py stop -> `spindle daemon stop`: {} in {}; pidfile removed: {}",
+        "daemon.py stop -> `spindle daemon stop --pidfile {p}`: {} in {}; pidfile removed: {}",
         first_line(&stopped.stdout),
         ms(t1.elapsed()),
         !pidfile.exists()

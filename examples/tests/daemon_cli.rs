@@ -144,7 +144,8 @@ fn start_logs_the_books_lines_status_reports_and_stop_removes_the_pidfile() {
     assert_eq!(status(&pidfile), (3, "not running\n".to_string()));
     let again = spindle(&["daemon", "stop", "--pidfile", &pidfile]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(text(&again.stderr).contains("Not running"));
+    assert!(text(&again.stderr).contains("daemon stop: not running (no pidfile at"));
+    assert!(!text(&again.stderr).contains("Not running: not running"));
 }
 
 #[test]

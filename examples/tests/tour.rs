@@ -26,6 +26,7 @@ const HEADINGS: &[&str] = &[
     "== 12.10 Actors: mailboxes, close/join and request/response ==",
     "== 12.11 Publish/subscribe: exchanges, taps and topic patterns ==",
     "== 12.12 Generators as tasks: a cooperative scheduler ==",
+    "== 12.13 Polling queues: one thread waits on many ==",
     "== 12.14 Daemons: detaching, a locked pidfile and clean shutdown ==",
 ];
 
@@ -73,7 +74,11 @@ fn unknown_recipe_fails_helpfully() {
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(stderr.contains("unknown recipe `12.99`"), "{stderr}");
-    assert!(stderr.contains("12.4 (r12_04_locks)"), "{stderr}");
+    assert!(stderr.contains("spindle list"), "{stderr}");
+    assert!(
+        stderr.lines().all(|l| l.len() <= 120),
+        "one short line, not the whole registry: {stderr}"
+    );
     assert!(out.stdout.is_empty());
 }
 

@@ -8,7 +8,15 @@
 //! | `a = PrintActor(); a.start()` | [`spawn_actor`]`(name, mailbox, actor)` |
 //! | `a.send(msg)` / `a.close()` | `mailbox.addr().send_blocking(msg)` / `mailbox.close()` |
 //! | `a.join()` | [`ActorHandle::join`]: the actor's final state, or [`ActorPanic`] |
+//! | `r = worker.submit(pow, 2, 3); r.result()` | `let r = mailbox.addr().ask_owned_blocking(\|reply\| Msg::Pow(2, 3, reply))?; r.get_blocking()` |
 //! | (none) restart on crash | [`Supervisor::new`]`(`[`Restart::OnPanic`]`{ .. })` |
+//!
+//! The types are [`spindle_core::actor`]'s with the OS-parking lock chosen:
+//! [`Mailbox<M, N>`](Mailbox), [`Addr<'_, M>`](Addr), and for requests
+//! [`Reply<T>`](Reply) / [`Promise<T>`](Promise), whose reply slot is allocated per
+//! request by the `ask_owned` family ([`Addr::ask_owned_blocking`](spindle_core::actor::Addr::ask_owned_blocking)):
+//! messages to a thread must be `'static`, so they cannot borrow a local slot, and
+//! a `static` slot would serve only one request.
 //!
 //! A restarted actor is rebuilt by the supervisor's factory and goes on with the
 //! same mailbox; the message whose handling panicked is lost. When the supervisor
@@ -17,19 +25,30 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use spindle_std::actor::{spawn_actor, Mailbox};
-//! use spindle_std::spindle_core::raw::ParkingRawMutex;
+//! use spindle_std::actor::{spawn_actor, Mailbox, Reply};
 //!
-//! let mailbox: Arc<Mailbox<ParkingRawMutex, &str, 8>> = Arc::new(Mailbox::new());
+//! let mailbox: Arc<Mailbox<&str, 8>> = Arc::new(Mailbox::new());
 //! let printer = (Vec::new(), |got: &mut Vec<String>, msg| got.push(format!("Got: {msg}")));
 //! let p = spawn_actor("printer", mailbox.clone(), printer).unwrap();
 //! mailbox.addr().send_blocking("Hello").unwrap();
 //! mailbox.addr().send_blocking("World").unwrap();
 //! mailbox.close();
 //! assert_eq!(p.join().unwrap().0, ["Got: Hello", "Got: World"]);
+//!
+//! // Request/response (the book's `Worker`), as many times as you like:
+//! let worker: Arc<Mailbox<(u64, u32, Reply<u64>), 4>> = Arc::new(Mailbox::new());
+//! let pow = ((), |_: &mut (), (x, n, reply): (u64, u32, Reply<u64>)| {
+//!     let _ = reply.send(x.pow(n));
+//! });
+//! let w = spawn_actor("worker", worker.clone(), pow).unwrap();
+//! for n in 1..=3 {
+//!     let r = worker.addr().ask_owned_blocking(|reply| (2, n, reply)).unwrap();
+//!     assert_eq!(r.get_blocking(), Ok(2u64.pow(n)));
+//! }
+//! worker.close();
+//! w.join().unwrap();
 //! ```
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
@@ -38,9 +57,37 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::panic::panic_message;
+use spindle_core::actor as core_actor;
 use spindle_core::raw::ParkingRawMutex;
 
-pub use spindle_core::actor::{Actor, Mailbox};
+pub use spindle_core::actor::{Actor, AskError};
+
+/// [`spindle_core::actor::Mailbox`] for OS threads: an actor's bounded inbox of `N`
+/// messages.
+pub type Mailbox<M, const N: usize> = core_actor::Mailbox<ParkingRawMutex, M, N>;
+/// [`spindle_core::actor::Addr`] for OS threads: the sending side of a [`Mailbox`].
+pub type Addr<'a, M> = core_actor::Addr<'a, ParkingRawMutex, M>;
+/// The answering half of a request to a thread actor: put it in the message (it
+/// borrows nothing, so the message can cross threads). See
+/// [`spindle_core::actor::Reply`].
+pub type Reply<T> = core_actor::Reply<'static, ParkingRawMutex, T>;
+/// The asking half of a request to a thread actor (Python's `Result` object):
+/// [`get_blocking`](spindle_core::actor::Promise::get_blocking),
+/// [`get_timeout`](spindle_core::actor::Promise::get_timeout).
+pub type Promise<T> = core_actor::Promise<'static, ParkingRawMutex, T>;
+
+/// A fresh [`Reply`] and its [`Promise`], for building a request by hand; the
+/// `ask_owned` methods of [`Addr`] make one for you.
+///
+/// ```
+/// let (reply, promise) = spindle_std::actor::reply_pair();
+/// reply.send(5).unwrap();
+/// assert_eq!(promise.get_blocking(), Ok(5));
+/// ```
+pub fn reply_pair<T>() -> (Reply<T>, Promise<T>) {
+    core_actor::reply::pair()
+}
 
 /// What a [`Supervisor`] does when its actor panics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +109,8 @@ pub enum Restart {
 pub struct ActorPanic {
     /// The actor's name.
     pub name: String,
-    /// The last panic's message (`"Box<dyn Any>"` if it was not a string).
+    /// The last panic's message ([`NON_STRING_PANIC`](crate::panic::NON_STRING_PANIC)
+    /// if it was not a string).
     pub message: String,
     /// How many times the actor was restarted before giving up.
     pub restarts: u32,
@@ -85,9 +133,8 @@ impl std::error::Error for ActorPanic {}
 /// ```
 /// use std::sync::Arc;
 /// use spindle_std::actor::{spawn_actor, Mailbox};
-/// use spindle_std::spindle_core::raw::ParkingRawMutex;
-///
-/// let mailbox: Arc<Mailbox<ParkingRawMutex, u32, 2>> = Arc::new(Mailbox::new());
+/// ///
+/// let mailbox: Arc<Mailbox<u32, 2>> = Arc::new(Mailbox::new());
 /// let h = spawn_actor("adder", mailbox.clone(), (0u32, |s: &mut u32, n| *s += n)).unwrap();
 /// assert_eq!(h.name(), "adder");
 /// mailbox.close();
@@ -130,7 +177,7 @@ impl<A> ActorHandle<A> {
 /// [`Supervisor::spawn`] with [`Restart::Never`].
 pub fn spawn_actor<M, A, const N: usize>(
     name: impl Into<String>,
-    mailbox: Arc<Mailbox<ParkingRawMutex, M, N>>,
+    mailbox: Arc<Mailbox<M, N>>,
     actor: A,
 ) -> io::Result<ActorHandle<A>>
 where
@@ -149,9 +196,8 @@ where
 /// use std::sync::Arc;
 /// use std::time::Duration;
 /// use spindle_std::actor::{Mailbox, Restart, Supervisor};
-/// use spindle_std::spindle_core::raw::ParkingRawMutex;
-///
-/// let mailbox: Arc<Mailbox<ParkingRawMutex, i32, 8>> = Arc::new(Mailbox::new());
+/// ///
+/// let mailbox: Arc<Mailbox<i32, 8>> = Arc::new(Mailbox::new());
 /// let policy = Restart::OnPanic { max_restarts: 3, within: Duration::from_secs(60) };
 /// let h = Supervisor::new(policy)
 ///     .spawn("checker", mailbox.clone(), || {
@@ -185,7 +231,7 @@ impl Supervisor {
     pub fn spawn<M, A, F, const N: usize>(
         self,
         name: impl Into<String>,
-        mailbox: Arc<Mailbox<ParkingRawMutex, M, N>>,
+        mailbox: Arc<Mailbox<M, N>>,
         mut factory: F,
     ) -> io::Result<ActorHandle<A>>
     where
@@ -201,7 +247,7 @@ impl Supervisor {
 fn supervise<M, A, F, const N: usize>(
     policy: Restart,
     name: String,
-    mailbox: Arc<Mailbox<ParkingRawMutex, M, N>>,
+    mailbox: Arc<Mailbox<M, N>>,
     mut factory: F,
 ) -> io::Result<ActorHandle<A>>
 where
@@ -256,14 +302,4 @@ where
         }
     })?;
     Ok(ActorHandle { name, thread })
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "Box<dyn Any>".to_string()
-    }
 }

@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use spindle_core::error::SendError;
-use spindle_core::raw::ParkingRawMutex;
 use spindle_std::actor::{spawn_actor, Actor, Mailbox, Restart, Supervisor};
 
-type Inbox = Arc<Mailbox<ParkingRawMutex, u32, 4>>;
+type Inbox = Arc<Mailbox<u32, 4>>;
 
 #[derive(Debug)]
 struct Fragile {
@@ -74,4 +73,62 @@ fn supervisor_restart_keeps_the_mailbox() {
     inbox.close();
     let actor = h.join().unwrap();
     assert_eq!(actor.seen, [2, 3]); // rebuilt fresh after the panic
+}
+
+/// Threads, pool tasks and actors report a non-string panic with one text.
+#[test]
+fn a_non_string_panic_reads_the_same_from_an_actor_and_a_pool_task() {
+    use spindle_std::panic::NON_STRING_PANIC;
+    use spindle_std::pool::{TaskError, ThreadPool};
+
+    let inbox: Inbox = Arc::new(Mailbox::new());
+    let h = spawn_actor(
+        "odd",
+        inbox.clone(),
+        ((), |_: &mut (), _n: u32| std::panic::panic_any(42u8)),
+    )
+    .unwrap();
+    inbox.addr().send_blocking(1).unwrap();
+    let Err(panicked) = h.join() else {
+        panic!("the actor should have panicked");
+    };
+    let from_actor = panicked.message;
+
+    let pool = ThreadPool::new(1).unwrap();
+    let task = pool.submit(|| std::panic::panic_any(42u8)).unwrap();
+    let Err(TaskError::Panicked(from_pool)) = task.result() else {
+        panic!("the task should have panicked");
+    };
+    let thread = spindle_std::thread::spawn(|| std::panic::panic_any(42u8)).unwrap();
+    let from_thread = format!("{}", thread.join().unwrap_err());
+
+    assert_eq!(from_actor, NON_STRING_PANIC);
+    assert_eq!(from_pool, NON_STRING_PANIC);
+    assert!(from_thread.contains(NON_STRING_PANIC), "{from_thread}");
+}
+
+/// Request/response to a thread actor, many times over, with no slot to manage.
+#[test]
+fn thread_actor_answers_every_owned_ask() {
+    use spindle_std::actor::Reply;
+    let inbox: Arc<Mailbox<(u32, Reply<u32>), 2>> = Arc::new(Mailbox::new());
+    let h = spawn_actor(
+        "doubler",
+        inbox.clone(),
+        ((), |_: &mut (), (n, r): (u32, Reply<u32>)| {
+            let _ = r.send(n * 2);
+        }),
+    )
+    .unwrap();
+    for n in 0..100 {
+        let p = inbox.addr().ask_owned_blocking(|r| (n, r)).unwrap();
+        assert_eq!(p.get_blocking(), Ok(n * 2));
+    }
+    inbox.close();
+    // A closed actor gives the request back, its reply dropped: the promise is never made.
+    assert!(matches!(
+        inbox.addr().ask_owned_blocking(|r| (1, r)),
+        Err(SendError::Closed((1, _)))
+    ));
+    assert!(h.join().is_ok());
 }

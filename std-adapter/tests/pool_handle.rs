@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use spindle_std::pool::{TaskError, TaskState, ThreadPool};
+use spindle_std::pool::{Shutdown, TaskError, TaskState, ThreadPool};
 use spindle_std::sync::Event;
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -153,7 +153,7 @@ fn cancel_succeeds_only_before_start() {
     go.set();
     assert_eq!(busy.result(), Ok(()));
     assert_eq!(queued.result(), Err(TaskError::Cancelled));
-    pool.shutdown(true, false);
+    pool.shutdown(Shutdown::wait());
     assert!(!ran.load(Ordering::SeqCst));
     let done = pool.submit(|| 1);
     assert!(done.is_err());

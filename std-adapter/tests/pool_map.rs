@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use spindle_std::pool::{as_completed, wait, ReturnWhen, TaskError, ThreadPool};
+use spindle_std::pool::{as_completed, wait, ReturnWhen, Shutdown, TaskError, ThreadPool};
 use spindle_std::sync::Event;
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -75,7 +75,7 @@ fn map_reports_each_panicking_item_and_goes_on() {
 #[test]
 fn map_on_a_shut_down_pool_yields_cancelled() {
     let pool = ThreadPool::new(1).unwrap();
-    pool.shutdown(true, false);
+    pool.shutdown(Shutdown::wait());
     let out: Vec<_> = pool.map(|x: u8| x, 0..5).chunk_size(2).collect();
     assert_eq!(out, vec![Err(TaskError::Cancelled); 5]);
 }

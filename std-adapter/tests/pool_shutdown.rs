@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use spindle_std::pool::{FullPolicy, SubmitError, TaskError, TaskState, ThreadPool};
+use spindle_std::pool::{FullPolicy, Shutdown, SubmitError, TaskError, TaskState, ThreadPool};
 use spindle_std::sync::Event;
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -31,13 +31,13 @@ fn shutdown_wait_runs_everything_pending() {
             .unwrap()
         })
         .collect();
-    pool.shutdown(true, false);
+    pool.shutdown(Shutdown::wait());
     assert_eq!(count.load(Ordering::SeqCst), 100);
     for (i, h) in handles.into_iter().enumerate() {
         assert!(h.is_done());
         assert_eq!(h.result(), Ok(i));
     }
-    pool.shutdown(true, false); // again: harmless
+    pool.shutdown(Shutdown::wait()); // again: harmless
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn shutdown_cancel_pending_resolves_every_handle() {
         std::thread::yield_now();
     }
     let pending: Vec<_> = (0..10).map(|i| pool.submit(move || i).unwrap()).collect();
-    pool.shutdown(false, true);
+    pool.shutdown(Shutdown::no_wait().cancel_pending());
     for h in &pending {
         assert!(h.is_done());
     }
@@ -85,7 +85,7 @@ fn drop_runs_pending_then_joins() {
 #[test]
 fn submit_after_shutdown_gives_the_closure_back() {
     let pool = ThreadPool::new(1).unwrap();
-    pool.shutdown(true, false);
+    pool.shutdown(Shutdown::wait());
     assert!(pool.is_shut_down());
     match pool.submit(|| 41 + 1) {
         Err(SubmitError::ShutDown(f)) => assert_eq!(f(), 42),
@@ -99,7 +99,7 @@ fn submit_after_shutdown_gives_the_closure_back() {
 fn shutdown_from_inside_a_task_does_not_deadlock() {
     let pool = Arc::new(ThreadPool::new(2).unwrap());
     let p = pool.clone();
-    let h = pool.submit(move || p.shutdown(true, false)).unwrap();
+    let h = pool.submit(move || p.shutdown(Shutdown::wait())).unwrap();
     assert_eq!(h.result_timeout(PATIENCE), Ok(()));
     assert!(pool.is_shut_down());
 }
@@ -187,7 +187,7 @@ fn shutdown_wakes_a_submitter_waiting_for_room() {
     let p = pool.clone();
     let blocked = std::thread::spawn(move || p.submit(|| 2).map(|_| ()).is_err());
     std::thread::sleep(Duration::from_millis(20));
-    pool.shutdown(false, true);
+    pool.shutdown(Shutdown::no_wait().cancel_pending());
     assert!(blocked.join().unwrap(), "the waiting submit was refused");
     assert_eq!(queued.result(), Err(TaskError::Cancelled));
     go.set();
@@ -249,7 +249,7 @@ fn scope_waits_for_unjoined_and_panicking_tasks() {
 #[test]
 fn scope_on_a_shut_down_pool_cancels() {
     let pool = ThreadPool::new(1).unwrap();
-    pool.shutdown(true, false);
+    pool.shutdown(Shutdown::wait());
     let local = String::from("borrowed");
     let r = pool.scope(|s| s.submit(|| local.len()).result());
     assert_eq!(r, Err(TaskError::Cancelled));

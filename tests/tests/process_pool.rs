@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use spindle_std::pool::{TaskError, TaskState};
+use spindle_std::pool::{Shutdown, TaskError, TaskState};
 use spindle_std::process::{
-    BuildError, FrameError, ProcessPool, ShutdownOptions, SubmitError, WorkerError, WorkerExit,
+    BuildError, FrameError, ProcessPool, SubmitError, WorkerError, WorkerExit,
 };
 use spindle_tests::process_tasks::*;
 
@@ -346,10 +346,7 @@ fn shutdown_cancelling_pending_tasks_resolves_every_handle() {
         std::thread::yield_now();
     }
     let pending: Vec<_> = (0..5).map(|n| p.submit(SQUARE, n).unwrap()).collect();
-    p.shutdown(ShutdownOptions {
-        wait: true,
-        cancel_pending: true,
-    });
+    p.shutdown(Shutdown::wait().cancel_pending());
     assert_eq!(running.result(), Ok(200));
     for h in pending {
         assert_eq!(h.result(), Err(TaskError::Cancelled));
@@ -365,10 +362,7 @@ fn shutdown_cancelling_pending_tasks_resolves_every_handle() {
 fn shutdown_without_cancel_runs_what_is_queued() {
     let p = pool(2);
     let hs: Vec<_> = (0..10u64).map(|n| p.submit(SQUARE, n).unwrap()).collect();
-    p.shutdown(ShutdownOptions {
-        wait: false,
-        cancel_pending: false,
-    });
+    p.shutdown(Shutdown::no_wait());
     for (n, h) in hs.into_iter().enumerate() {
         assert_eq!(h.result(), Ok((n * n) as u64));
     }

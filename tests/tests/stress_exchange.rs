@@ -6,12 +6,13 @@
 //! after its detach has returned.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
-use std::sync::{mpsc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use spindle_core::exchange::{from_fn, Exchange, FnSubscriber, Overflow, Subscriber};
 use spindle_core::queue::Queue;
 use spindle_core::raw::ParkingRawMutex;
+use spindle_test_support::within;
 
 const SUBSCRIBERS: usize = 64;
 /// Subscribers attached for the whole run; the rest are churned.
@@ -19,20 +20,6 @@ const STABLE: usize = 16;
 const CHURNERS: usize = 4;
 const PUBLISHERS: usize = 2;
 const MESSAGES: u64 = 100_000;
-
-/// Runs `f` on a thread and fails the test if it has not finished within `limit`.
-fn within<F: FnOnce() + Send + 'static>(limit: Duration, f: F) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(()) => {}
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("did not finish in {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test body panicked"),
-    }
-}
 
 type Msg = (usize, u64);
 

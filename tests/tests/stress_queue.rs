@@ -5,11 +5,11 @@
 //! into a failure after a generous deadline.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use spindle_core::queue::{Queue, RecvError, SendError};
 use spindle_core::raw::ParkingRawMutex;
+use spindle_test_support::within;
 
 type Q = Queue<ParkingRawMutex, u64, 64>;
 
@@ -20,22 +20,6 @@ const CONSUMERS: usize = 2;
 /// machine: about 4 s per test in a debug build (what `cargo test --workspace`
 /// runs), so debug and release both move the full 4,000,000.
 const TOTAL: u64 = 4_000_000;
-
-/// Runs `f` on a thread and fails the test if it has not finished within `limit`.
-fn within<F: FnOnce() + Send + 'static>(limit: Duration, f: F) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(()) => {}
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("did not finish in {limit:?}: a lost wake-up?")
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test body panicked"),
-    }
-}
 
 /// Count, sum and a sum of mixed hashes of a set of items: equal for two multisets
 /// of distinct values only if (with overwhelming likelihood) they are the same.

@@ -4,26 +4,10 @@
 //! a hang, which the watchdog turns into a failure after a generous deadline.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use spindle_std::sync::{Event, Mutex, Semaphore, WaitTimeoutError};
-
-/// Runs `f` on a thread and fails the test if it has not finished within `limit`.
-fn within<F: FnOnce() + Send + 'static>(limit: Duration, f: F) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(()) => {}
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("did not finish in {limit:?}: a lost wake-up?")
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test body panicked"),
-    }
-}
+use spindle_test_support::within;
 
 #[test]
 fn contended_mutex_with_cancelled_waiters() {
@@ -76,7 +60,7 @@ fn semaphore_with_cancelled_acquires_loses_no_permit() {
                                 Err(_) => continue,
                             }
                         } else {
-                            SEM.acquire_blocking()
+                            SEM.acquire_blocking().unwrap()
                         };
                         let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                         peak.fetch_max(now, Ordering::SeqCst);

@@ -1,17 +1,23 @@
 //! A bare-metal-shaped consumer of spindle-core: `#![no_std]`, `#![no_main]`, its own
 //! panic handler and critical-section implementation, using each primitive through
-//! the try, async (via `block_on_with`) and interrupt-safe paths.
+//! the try, async (via `block_on_with`) and interrupt-safe paths, and running an
+//! actor and an exchange on the cooperative scheduler. (ci/freestanding goes
+//! further: it links and runs such a program.)
 #![no_std]
 #![no_main]
 
+use core::pin::pin;
 use core::sync::atomic::{AtomicBool, Ordering};
+
+use spindle_core::actor::{Mailbox, Reply};
+use spindle_core::exchange::{Exchange, Overflow};
+use spindle_core::sched::{RunQueue, Scheduler, Task};
 
 use spindle_core::queue::{spsc, PriorityQueue, Queue, Tracked};
 use spindle_core::raw::{CriticalSectionRawMutex, NoopRawMutex, SpinRawMutex};
 use spindle_core::sync::ordered::{acquire, OrderedMutex};
 use spindle_core::sync::{
-    BoundedSemaphore, Condvar, Event, Mutex, Notify, Oneshot, ReentrantMutex, Semaphore,
-    WaitGroup,
+    BoundedSemaphore, Condvar, Event, Mutex, Notify, Oneshot, ReentrantMutex, Semaphore, WaitGroup,
 };
 use spindle_core::wait::{block_on_with, SpinRelax};
 
@@ -86,7 +92,9 @@ pub extern "C" fn spindle_main() -> u32 {
     drop(guard);
     let local: ReentrantMutex<NoopRawMutex, u32> = ReentrantMutex::new(1);
     let outer = local.try_lock().map(|g| *g).unwrap_or(0);
-    let forks = acquire([&FORK_B, &FORK_A]).map(|g| g[0] + g[1]).unwrap_or(0);
+    let forks = acquire([&FORK_B, &FORK_A])
+        .map(|g| g[0] + g[1])
+        .unwrap_or(0);
     let sample = block_on_with(SAMPLES.recv(), SpinRelax).unwrap_or(0);
     let urgent = URGENT.try_recv().map(|(_, v)| v).unwrap_or(0);
     let _ = TRACKED.try_send(Tracked::new(sample, &PROCESSED));
@@ -97,10 +105,50 @@ pub extern "C" fn spindle_main() -> u32 {
     let _ = tx.try_push(1);
     let ringed = rx.try_pop().unwrap_or(0);
     total
+        + scheduled()
         + outer
         + u32::from(forks)
         + u32::from(sample)
         + u32::from(urgent)
         + u32::from(tracked)
         + u32::from(ringed)
+}
+
+static RUN_QUEUE: RunQueue<2> = RunQueue::new();
+
+/// An actor answering an `ask`, and an exchange fanning out to a queue, as tasks
+/// of the cooperative scheduler (idling with a spinning relax).
+fn scheduled() -> u32 {
+    let slot: Oneshot<NoopRawMutex, u32> = Oneshot::new();
+    let mailbox: Mailbox<NoopRawMutex, (u32, Reply<'_, NoopRawMutex, u32>), 2> = Mailbox::new();
+    let inbox: Queue<SpinRawMutex, u32, 2> = Queue::new();
+    let news: Exchange<'_, SpinRawMutex, u32, 1> = Exchange::new();
+    let Ok(_sub) = news.subscribe(&inbox, Overflow::Wait) else {
+        return 0;
+    };
+    let Ok(sched) = Scheduler::with_run_queue(&RUN_QUEUE) else {
+        return 0;
+    };
+    let actor = pin!(Task::new(mailbox.run((
+        (),
+        |_: &mut (), (x, reply): (u32, Reply<'_, NoopRawMutex, u32>)| {
+            let _ = reply.send(x * 2);
+        }
+    ))));
+    let client = pin!(Task::new(async {
+        let addr = mailbox.addr();
+        let answer = match addr.ask(&slot, |r| (21, r)).await {
+            Ok(promise) => promise.get().await.unwrap_or(0),
+            Err(_) => 0,
+        };
+        addr.close();
+        let _ = news.send(answer).await;
+        inbox.recv().await.unwrap_or(0)
+    }));
+    let _ = sched.spawn(actor);
+    let Ok(mut client) = sched.spawn(client) else {
+        return 0;
+    };
+    sched.run_with(SpinRelax);
+    client.try_take().unwrap_or(0)
 }

@@ -2,8 +2,11 @@
 
 use core::fmt;
 
+#[cfg(feature = "alloc")]
+use mutex_traits::ConstInit;
 use mutex_traits::ScopedRawMutex;
 
+use super::error::AskError;
 use super::reply::{Promise, Reply};
 use crate::error::SendError;
 use crate::queue::QueueRef;
@@ -150,12 +153,17 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
 
     /// Sends a request without waiting and returns the [`Promise`] of its answer:
     /// the book's `Worker.submit`. `make` builds the message around the [`Reply`]
-    /// for `slot`, a fresh [`Oneshot`] the caller owns (no heap). If the mailbox
-    /// is full or closed, the message comes back (the reply inside it, dropped,
-    /// closes the slot).
+    /// for `slot`, a fresh [`Oneshot`] the caller owns (no heap).
+    ///
+    /// Errors: [`AskError::SlotInUse`] if `slot` already served a request (or
+    /// another ask holds it), before anything is built or sent: a slot serves one
+    /// request until it is [`reset`](Oneshot::reset). [`AskError::Send`] if the
+    /// mailbox is full or closed: the message comes back (the reply inside it,
+    /// dropped, closes the slot). With `alloc`, `try_ask_owned`
+    /// needs no slot at all.
     ///
     /// ```
-    /// use spindle_core::actor::{Mailbox, Reply};
+    /// use spindle_core::actor::{AskError, Mailbox, Reply};
     /// use spindle_core::raw::NoopRawMutex;
     /// use spindle_core::sync::Oneshot;
     ///
@@ -170,18 +178,27 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     /// let Ok(Msg::Square(x, reply)) = mailbox.try_recv() else { unreachable!() };
     /// reply.send(x * x).unwrap();
     /// assert_eq!(promise.try_get(), Ok(144));
+    /// // The slot is spent: a second ask on it is refused, not silently closed.
+    /// assert!(matches!(
+    ///     mailbox.addr().try_ask(&slot, |r| Msg::Square(3, r)),
+    ///     Err(AskError::SlotInUse)
+    /// ));
     /// ```
     pub fn try_ask<'s, RS: ScopedRawMutex, T>(
         &self,
         slot: &'s Oneshot<RS, T>,
         make: impl FnOnce(Reply<'s, RS, T>) -> M,
-    ) -> Result<Promise<'s, RS, T>, SendError<M>> {
+    ) -> Result<Promise<'s, RS, T>, AskError<SendError<M>>> {
+        if !slot.claim() {
+            return Err(AskError::SlotInUse);
+        }
         self.try_send(make(Reply::new(slot)))?;
         Ok(Promise::new(slot))
     }
 
     /// [`try_ask`](Self::try_ask), waiting asynchronously for room in the mailbox.
-    /// Await the returned promise's [`get`](Promise::get) for the answer.
+    /// Await the returned promise's [`get`](Promise::get) for the answer. The same
+    /// errors, except that a full mailbox is waited out.
     ///
     /// ```
     /// use spindle_core::actor::{Mailbox, Reply};
@@ -201,7 +218,10 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
         &self,
         slot: &'s Oneshot<RS, T>,
         make: impl FnOnce(Reply<'s, RS, T>) -> M,
-    ) -> Result<Promise<'s, RS, T>, SendError<M>> {
+    ) -> Result<Promise<'s, RS, T>, AskError<SendError<M>>> {
+        if !slot.claim() {
+            return Err(AskError::SlotInUse);
+        }
         self.send(make(Reply::new(slot))).await?;
         Ok(Promise::new(slot))
     }
@@ -209,8 +229,13 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     /// [`try_ask`](Self::try_ask), blocking the thread while the mailbox is full.
     /// Block on the answer with [`Promise::get_blocking`].
     ///
+    /// A `static` slot serves one request (it cannot be [`reset`](Oneshot::reset)
+    /// while shared); asking again on it is refused with [`AskError::SlotInUse`].
+    /// For repeated requests to an actor on a thread, use
+    /// `ask_owned_blocking` (`alloc`).
+    ///
     /// ```
-    /// use spindle_core::actor::{Mailbox, Reply};
+    /// use spindle_core::actor::{AskError, Mailbox, Reply};
     /// use spindle_core::raw::ParkingRawMutex;
     /// use spindle_core::sync::Oneshot;
     ///
@@ -224,17 +249,104 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     ///     }
     /// });
     /// let r = WORKER.addr().ask_blocking(&RESULT, |r| (u64::pow, 2, 3, r)).unwrap();
+    /// assert_eq!(r.get_blocking(), Ok(8));
+    /// let again = WORKER.addr().ask_blocking(&RESULT, |r| (u64::pow, 3, 2, r));
+    /// assert!(matches!(again, Err(AskError::SlotInUse)));
     /// WORKER.addr().close();
     /// worker.join().unwrap();
-    /// assert_eq!(r.get_blocking(), Ok(8));
     /// ```
     pub fn ask_blocking<'s, RS: ScopedRawMutex, T>(
         &self,
         slot: &'s Oneshot<RS, T>,
         make: impl FnOnce(Reply<'s, RS, T>) -> M,
-    ) -> Result<Promise<'s, RS, T>, SendError<M>> {
+    ) -> Result<Promise<'s, RS, T>, AskError<SendError<M>>> {
+        if !slot.claim() {
+            return Err(AskError::SlotInUse);
+        }
         self.send_blocking(make(Reply::new(slot)))?;
         Ok(Promise::new(slot))
+    }
+
+    /// Sends a request without waiting, with a fresh reply slot on the heap
+    /// ([`reply::pair`](super::reply::pair)): nothing to declare, nothing to reuse,
+    /// and the message is `'static`, as an actor on another thread or a boxed task
+    /// needs. A full or closed mailbox gives the message back.
+    ///
+    /// ```
+    /// use spindle_core::actor::{Mailbox, Reply};
+    /// use spindle_core::raw::NoopRawMutex;
+    ///
+    /// let mailbox: Mailbox<NoopRawMutex, (u8, Reply<'static, NoopRawMutex, u8>), 2> =
+    ///     Mailbox::new();
+    /// let promise = mailbox.addr().try_ask_owned(|r| (4, r)).unwrap();
+    /// let (x, reply) = mailbox.try_recv().unwrap();
+    /// reply.send(x * 2).unwrap();
+    /// assert_eq!(promise.try_get(), Ok(8));
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn try_ask_owned<RS: ScopedRawMutex + ConstInit, T>(
+        &self,
+        make: impl FnOnce(Reply<'static, RS, T>) -> M,
+    ) -> Result<Promise<'static, RS, T>, SendError<M>> {
+        let (reply, promise) = super::reply::pair();
+        self.try_send(make(reply))?;
+        Ok(promise)
+    }
+
+    /// [`try_ask_owned`](Self::try_ask_owned), waiting asynchronously for room.
+    ///
+    /// ```
+    /// use spindle_core::actor::{Mailbox, Reply};
+    /// use spindle_core::raw::NoopRawMutex;
+    /// use spindle_core::wait::block_on;
+    ///
+    /// let mailbox: Mailbox<NoopRawMutex, Reply<'static, NoopRawMutex, &str>, 1> =
+    ///     Mailbox::new();
+    /// let promise = block_on(mailbox.addr().ask_owned(|r| r)).unwrap();
+    /// mailbox.try_recv().unwrap().send("pong").unwrap();
+    /// assert_eq!(block_on(promise.get()), Ok("pong"));
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub async fn ask_owned<RS: ScopedRawMutex + ConstInit + 'static, T: 'static>(
+        &self,
+        make: impl FnOnce(Reply<'static, RS, T>) -> M,
+    ) -> Result<Promise<'static, RS, T>, SendError<M>> {
+        let (reply, promise) = super::reply::pair();
+        self.send(make(reply)).await?;
+        Ok(promise)
+    }
+
+    /// [`try_ask_owned`](Self::try_ask_owned), blocking the thread while the
+    /// mailbox is full: request/response to an actor on a thread, as often as you
+    /// like.
+    ///
+    /// ```
+    /// use spindle_core::actor::{Mailbox, Reply};
+    /// use spindle_core::raw::ParkingRawMutex;
+    ///
+    /// type Job = (u64, u32, Reply<'static, ParkingRawMutex, u64>);
+    /// static WORKER: Mailbox<ParkingRawMutex, Job, 2> = Mailbox::new();
+    ///
+    /// let worker = std::thread::spawn(|| {
+    ///     while let Ok((x, n, reply)) = WORKER.recv_blocking() {
+    ///         let _ = reply.send(x.pow(n));
+    ///     }
+    /// });
+    /// for n in 1..=3 {
+    ///     let r = WORKER.addr().ask_owned_blocking(|r| (2, n, r)).unwrap();
+    ///     assert_eq!(r.get_blocking(), Ok(2u64.pow(n)));
+    /// }
+    /// WORKER.addr().close();
+    /// worker.join().unwrap();
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn ask_owned_blocking<RS: ScopedRawMutex + ConstInit, T>(
+        &self,
+        make: impl FnOnce(Reply<'static, RS, T>) -> M,
+    ) -> Result<Promise<'static, RS, T>, SendError<M>> {
+        let (reply, promise) = super::reply::pair();
+        self.send_blocking(make(reply))?;
+        Ok(promise)
     }
 }
 

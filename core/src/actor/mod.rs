@@ -19,8 +19,11 @@
 //! | a generator actor (`msg = yield`) | `while let Ok(msg) = inbox.recv().await { .. }` in an `async fn` |
 //!
 //! No heap is needed: the mailbox and the reply slots ([`Oneshot`](crate::sync::Oneshot))
-//! are storage the caller owns; with `alloc`, `reply::pair` makes a reply slot
-//! shared by reference count instead.
+//! are storage the caller owns, one slot per request (a spent slot is refused at the
+//! ask: [`AskError::SlotInUse`]). With `alloc`, the `ask_owned` family
+//! (`Addr::ask_owned_blocking`, ...) allocates a fresh reply slot shared by
+//! reference count for each request: the default for actors on threads, whose
+//! messages must be `'static`.
 //!
 //! # Generator-style actors
 //! The book's second form, a generator that receives with `msg = yield`, is an
@@ -56,9 +59,12 @@
 //! ```
 
 mod addr;
+mod error;
 mod mailbox;
 pub mod reply;
+mod subscriber;
 
 pub use addr::Addr;
+pub use error::AskError;
 pub use mailbox::{Actor, Mailbox};
 pub use reply::{Promise, Reply};

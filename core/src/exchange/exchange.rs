@@ -286,7 +286,17 @@ impl<'a, R: ScopedRawMutex, T, const S: usize> Exchange<'a, R, T, S> {
     /// returns the subscriber gets nothing more and may be dropped. Do not call it
     /// from inside a delivery to the same exchange: it would wait for itself.
     pub fn detach(&self, id: SubscriberId) -> Option<Stats> {
-        let _one_at_a_time = self.detaching.lock_blocking();
+        // One detach at a time. Spun for, as the wait for in-flight sends below is:
+        // detaching is rare and short, and `lock_blocking` would compile a whole
+        // async lock into every `Subscription` drop (about 1 KB on small targets).
+        let mut round = 0;
+        let _one_at_a_time = loop {
+            if let Ok(guard) = self.detaching.try_lock() {
+                break guard;
+            }
+            back_off(round);
+            round = round.saturating_add(1);
+        };
         let old_epoch = self.table.with_lock(|t| {
             let slot = t.entries.get_mut(id.slot)?;
             match slot {

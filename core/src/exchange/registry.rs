@@ -132,6 +132,14 @@ impl<'a, R: ScopedRawMutex, T, const E: usize, const S: usize, const P: usize>
     ///
     /// Errors: [`RegistryError::InvalidTopic`] for an empty name or one with `+` or
     /// `#`; [`RegistryError::ExchangesFull`] when all `E` names are taken.
+    ///
+    /// The registry keeps `name` itself, with no heap, so the name must live as
+    /// long as the registry's borrow `'a`: a string literal, or a name stored
+    /// somewhere that outlives the registry. A name built at run time
+    /// (`&format!("sensors/{room}/temp")`) is refused by the compiler (`E0597`,
+    /// borrowed value does not live long enough); for those, use
+    /// `SharedRegistry` (feature `alloc`), which copies
+    /// names and grows without limit.
     pub fn exchange(&self, name: &'a str) -> Result<&Exchange<'a, R, T, S>, RegistryError> {
         if !is_valid_name(name) {
             return Err(RegistryError::InvalidTopic);

@@ -12,7 +12,8 @@ use crate::queue::{Queue, QueueRef};
 
 /// Anything that accepts messages from an [`Exchange`](super::Exchange): a spindle
 /// queue (`Queue`/`QueueRef`, cloning each message), a closure ([`from_fn`]), a
-/// [`Tap`](super::Tap), or your own type (an actor's address, a socket, ...).
+/// [`Tap`](super::Tap), an actor's [`Addr`](crate::actor::Addr) (implemented in
+/// `actor`), or your own type (a socket, ...).
 ///
 /// Deliveries run outside the exchange's lock, so a subscriber may take its time or
 /// lock things, but it must not detach *itself* from inside a delivery (detaching
@@ -100,41 +101,6 @@ impl<R: ScopedRawMutex, T: Clone, const N: usize> Subscriber<T> for Queue<R, T, 
 
     fn discard_oldest(&self) -> bool {
         (**self).discard_oldest()
-    }
-}
-
-/// An actor's [`Addr`](crate::actor::Addr) subscribes with a clone of each
-/// message: the exchange sends to the actor's mailbox with
-/// [`try_send`](crate::actor::Addr::try_send). A full mailbox refuses with
-/// [`Refused::Full`], a closed one with [`Refused::Closed`]. An address can only
-/// send, so it cannot discard the mailbox's oldest message (the default
-/// [`discard_oldest`](Subscriber::discard_oldest)): under `DropOldest` a full
-/// mailbox drops the new message instead, as `DropNewest` does. Subscribe the
-/// [`Mailbox`](crate::actor::Mailbox)'s [`queue`](crate::actor::Mailbox::queue)
-/// for a true `DropOldest`.
-///
-/// ```
-/// use spindle_core::actor::Mailbox;
-/// use spindle_core::exchange::{Exchange, Overflow};
-/// use spindle_core::raw::SpinRawMutex;
-///
-/// let mailbox: Mailbox<SpinRawMutex, u32, 4> = Mailbox::new();
-/// let addr = mailbox.addr();
-/// let ex: Exchange<SpinRawMutex, u32, 4> = Exchange::new();
-/// let sub = ex.subscribe(&addr, Overflow::Wait).unwrap();
-/// ex.try_send(1).unwrap();
-/// ex.try_send(2).unwrap();
-/// assert_eq!(sub.unsubscribe().delivered, 2);
-/// assert_eq!(mailbox.try_recv(), Ok(1));
-/// assert_eq!(mailbox.try_recv(), Ok(2));
-/// ```
-impl<R: ScopedRawMutex, T: Clone> Subscriber<T> for crate::actor::Addr<'_, R, T> {
-    fn try_deliver(&self, msg: &T) -> Result<(), Refused> {
-        match self.try_send(msg.clone()) {
-            Ok(()) => Ok(()),
-            Err(SendError::Full(_)) | Err(SendError::TimedOut(_)) => Err(Refused::Full),
-            Err(SendError::Closed(_)) => Err(Refused::Closed),
-        }
     }
 }
 

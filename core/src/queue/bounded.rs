@@ -98,6 +98,10 @@ pub struct QueueCore<R, T, S: ?Sized + Storage<T>> {
 /// A bounded MPMC queue holding up to `N` items of `T`, guarded by the raw
 /// exclusion `R` where it waits.
 ///
+/// `N` must be at least 1. The check is a compile-time assertion that runs when
+/// the queue's code is generated: `cargo build` (or `cargo test`) rejects
+/// `Queue<_, _, 0>`, but `cargo check` does not evaluate it and passes.
+///
 /// | Python (`queue.Queue(maxsize=N)`) | spindle |
 /// |---|---|
 /// | `q.put(x)` | [`send_blocking`](QueueRef::send_blocking) / [`send`](QueueRef::send)`.await` |

@@ -67,8 +67,8 @@ where
 
 /// An item paired with the event that says it was processed: the book's
 /// `(data, Event)` tuple. [`finish`](Self::finish) sets the event and hands the item
-/// over; dropping an unfinished `Tracked` sets the event as well (see the
-/// [module docs](self)).
+/// over; dropping an unfinished `Tracked` sets the event as well, so a producer
+/// never waits forever for an item that nobody will process.
 ///
 /// `E` is how the event is held: `&Event<R>` without a heap, `Arc<Event<R>>` with
 /// `alloc` (see [`with_handle`](Tracked::with_handle)).

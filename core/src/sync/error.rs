@@ -30,11 +30,49 @@ impl fmt::Display for TryLockError {
 pub enum TryAcquireError {
     /// All permits are taken; acquiring now would have to wait.
     NoPermits,
+    /// The semaphore was closed: no permit will be handed out again.
+    Closed,
 }
 
 impl fmt::Display for TryAcquireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("no permit is available")
+        match self {
+            TryAcquireError::NoPermits => f.write_str("no permit is available"),
+            TryAcquireError::Closed => f.write_str("the semaphore is closed"),
+        }
+    }
+}
+
+/// An `acquire` (async or blocking) of a closed semaphore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AcquireError {
+    /// The semaphore was closed before a permit came.
+    Closed,
+}
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the semaphore is closed")
+    }
+}
+
+/// An `acquire_timeout` gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AcquireTimeoutError {
+    /// The timeout elapsed before a permit came.
+    TimedOut,
+    /// The semaphore was closed before a permit came.
+    Closed,
+}
+
+impl fmt::Display for AcquireTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AcquireTimeoutError::TimedOut => f.write_str("timed out"),
+            AcquireTimeoutError::Closed => f.write_str("the semaphore is closed"),
+        }
     }
 }
 
@@ -57,7 +95,9 @@ impl fmt::Display for WaitTimeoutError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ReleaseError {
-    /// The semaphore already holds its maximum number of permits.
+    /// The semaphore already holds its maximum number of permits, or (for a
+    /// [`BoundedSemaphore`](super::BoundedSemaphore)) no forgotten permit is
+    /// outstanding to give back.
     OverRelease {
         /// The semaphore's maximum.
         max: usize,
@@ -104,6 +144,8 @@ impl fmt::Display for WaitGroupError {
 impl_error!(
     TryLockError,
     TryAcquireError,
+    AcquireError,
+    AcquireTimeoutError,
     WaitTimeoutError,
     ReleaseError,
     WaitGroupError,

@@ -27,7 +27,10 @@ mod wait_group;
 
 pub use crate::error::{RecvError, SendError};
 pub use condvar::Condvar;
-pub use error::{ReleaseError, TryAcquireError, TryLockError, WaitGroupError, WaitTimeoutError};
+pub use error::{
+    AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError, TryLockError, WaitGroupError,
+    WaitTimeoutError,
+};
 pub use event::Event;
 pub use mutex::{Mutex, MutexGuard};
 pub use notify::Notify;

@@ -21,6 +21,10 @@ const FULL: usize = 2;
 const TAKEN: usize = 3;
 const CLOSED: usize = 4;
 const WAITERS: usize = 0b1000;
+/// Set by [`Oneshot::claim`] while the slot is empty: one request owns it. Every
+/// stage change away from EMPTY drops the bit (it only means something while EMPTY),
+/// and [`Oneshot::reset`] clears it.
+const CLAIMED: usize = 0b1_0000;
 
 /// A one-value slot: one [`send`](Self::send), one successful receive.
 ///
@@ -186,6 +190,33 @@ impl<R: ScopedRawMutex, T> Oneshot<R, T> {
             self.wake_receivers();
         }
         true
+    }
+
+    /// Claims a fresh slot for one request: `true` if the slot is empty and nobody
+    /// claimed it before, `false` if it was claimed already, holds or gave a value,
+    /// or is closed. An asker claims its reply slot before sending the request, so a
+    /// spent or shared slot is refused at the ask instead of yielding a promise
+    /// that can never be answered. [`reset`](Self::reset) makes the slot claimable
+    /// again.
+    ///
+    /// ```
+    /// use spindle_core::raw::NoopRawMutex;
+    /// use spindle_core::sync::Oneshot;
+    ///
+    /// let mut slot: Oneshot<NoopRawMutex, u8> = Oneshot::new();
+    /// assert!(slot.claim());
+    /// assert!(!slot.claim()); // one request per slot
+    /// slot.send(1).unwrap();
+    /// assert_eq!(slot.try_recv(), Ok(1));
+    /// assert!(!slot.claim()); // spent
+    /// slot.reset();
+    /// assert!(slot.claim());
+    /// ```
+    pub fn claim(&self) -> bool {
+        // Relaxed: the bit orders nothing; it only arbitrates between claimers, and
+        // the RMW sees the latest stage.
+        let prev = self.state.fetch_or(CLAIMED, Ordering::Relaxed);
+        prev & STAGE == EMPTY && prev & CLAIMED == 0
     }
 
     /// Whether a value is waiting to be taken (a snapshot).

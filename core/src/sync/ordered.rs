@@ -3,10 +3,14 @@
 //! Every [`OrderedMutex`] has a place in one global order (its address, as the book
 //! uses `id()`). [`acquire`] takes several at once, always in that order whatever
 //! order they are named in, so two contexts can never each hold what the other
-//! wants. Each context also remembers what it holds: taking a lock that sorts
-//! *before* one already held (the nesting that can deadlock) is refused with a
-//! [`LockOrderError::Violation`] naming both locks, where the book raises
-//! `RuntimeError('Lock Order Violation')`.
+//! wants. Name the locks as an array when they guard the same type
+//! (`acquire([&x, &y])`, guards indexed in naming order) or as a tuple when they
+//! do not (`acquire((&counter, &log))`, a tuple of guards), as Python's
+//! `acquire(*locks)` takes any locks. Each context also remembers what it holds:
+//! taking a lock that sorts *before* one already held (the nesting that can
+//! deadlock) is refused with a [`LockOrderError::Violation`] naming both locks,
+//! where the book raises `RuntimeError('Lock Order Violation')`; taking one it
+//! already holds is [`LockOrderError::AlreadyHeld`].
 //!
 //! "Context" is the OS thread under `std`, and the [`context`](crate::context) id
 //! otherwise (a table of [`MAX_CONTEXTS`] contexts, each holding at most
@@ -30,6 +34,12 @@
 //! let err = acquire([first]).unwrap_err();
 //! assert!(matches!(err, LockOrderError::Violation { .. }));
 //! drop(outer);
+//!
+//! // Locks of different types, as a tuple.
+//! let log: OrderedMutex<ParkingRawMutex, Vec<String>> = OrderedMutex::new("log", Vec::new());
+//! let (mut n, mut lines) = acquire((&x, &log)).unwrap();
+//! *n += 1;
+//! lines.push(format!("x is {}", *n));
 //! ```
 
 use core::fmt;
@@ -62,6 +72,13 @@ pub enum LockOrderError {
         /// The lock named twice.
         name: &'static str,
     },
+    /// This context already holds the lock (an ordered lock is not reentrant:
+    /// taking it again would deadlock). Python's `RLock` is
+    /// [`ReentrantMutex`](super::ReentrantMutex).
+    AlreadyHeld {
+        /// The lock asked for again.
+        name: &'static str,
+    },
     /// This context already holds [`MAX_HELD`] ordered locks, or (without `std`)
     /// [`MAX_CONTEXTS`] contexts already hold some.
     TooManyHeld,
@@ -75,6 +92,10 @@ impl fmt::Display for LockOrderError {
                 "lock order violation: `{wanted}` requested while holding `{held}`, which comes after it"
             ),
             LockOrderError::Duplicate { name } => write!(f, "lock `{name}` named twice"),
+            LockOrderError::AlreadyHeld { name } => write!(
+                f,
+                "lock `{name}` requested again while this context holds it (ordered locks are not reentrant)"
+            ),
             LockOrderError::TooManyHeld => f.write_str("too many ordered locks held at once"),
         }
     }
@@ -117,6 +138,14 @@ impl<R: ScopedRawMutex, T> OrderedMutex<R, T> {
     pub fn get_mut(&mut self) -> &mut T {
         self.inner.get_mut()
     }
+
+    fn entry(&self) -> held::Entry {
+        held::Entry {
+            key: &self.inner as *const _ as usize,
+            rank: self.rank(),
+            name: self.name,
+        }
+    }
 }
 
 impl<R: ScopedRawMutex, T: fmt::Debug> fmt::Debug for OrderedMutex<R, T> {
@@ -131,34 +160,146 @@ impl<R: ScopedRawMutex, T: fmt::Debug> fmt::Debug for OrderedMutex<R, T> {
 /// Takes every lock in `locks`, blocking, in the global order; the guards come back
 /// in the order the locks were named. Refuses with an error, taking nothing, if the
 /// set would break the lock order for this context.
-pub fn acquire<'a, R: ScopedRawMutex, T, const N: usize>(
-    locks: [&'a OrderedMutex<R, T>; N],
-) -> Result<OrderedGuards<'a, R, T, N>, LockOrderError> {
-    let mut order: [usize; N] = core::array::from_fn(|i| i);
-    order.sort_unstable_by_key(|&i| locks[i].rank());
+///
+/// `locks` is an array of locks of one type (the guards are an [`OrderedGuards`],
+/// indexed as named) or a tuple of up to eight locks of any types (the guards are
+/// a tuple of [`OrderedGuard`]s): see [`LockSet`].
+///
+/// ```
+/// use spindle_core::raw::ParkingRawMutex;
+/// use spindle_core::sync::ordered::{acquire, LockOrderError, OrderedMutex};
+///
+/// static X: OrderedMutex<ParkingRawMutex, i32> = OrderedMutex::new("x", 0);
+/// static LOG: OrderedMutex<ParkingRawMutex, Vec<&str>> = OrderedMutex::new("log", Vec::new());
+///
+/// let (mut x, mut log) = acquire((&X, &LOG)).unwrap();
+/// *x += 1;
+/// log.push("x incremented");
+/// assert_eq!(acquire([&X]).unwrap_err(), LockOrderError::AlreadyHeld { name: "x" });
+/// ```
+pub fn acquire<'a, L: LockSet<'a>>(locks: L) -> Result<L::Guards, LockOrderError> {
+    locks.acquire_set()
+}
+
+/// What [`acquire`] takes: an array `[&OrderedMutex<R, T>; N]` of locks of one
+/// type, or a tuple `(&OrderedMutex<R, A>, &OrderedMutex<R, B>, ...)` of one to
+/// eight locks of any types. Sealed: implemented here only.
+pub trait LockSet<'a>: sealed::Sealed {
+    /// The guards [`acquire`] returns for this set.
+    type Guards;
+    #[doc(hidden)]
+    fn acquire_set(self) -> Result<Self::Guards, LockOrderError>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Checks the set against this context's held locks and records it as held:
+/// returns the indices of `entries` in lock order, the order to lock them in.
+fn record<const K: usize>(entries: [held::Entry; K]) -> Result<[usize; K], LockOrderError> {
+    let mut order: [usize; K] = core::array::from_fn(|i| i);
+    order.sort_unstable_by_key(|&i| entries[i].rank);
     for w in order.windows(2) {
-        if locks[w[0]].rank() == locks[w[1]].rank() {
+        if entries[w[0]].rank == entries[w[1]].rank {
             return Err(LockOrderError::Duplicate {
-                name: locks[w[0]].name,
+                name: entries[w[0]].name,
             });
         }
     }
-    let Some(&lowest) = order.first() else {
-        return Ok(OrderedGuards {
-            guards: core::array::from_fn(|_| None),
-            _not_send: PhantomData,
-        });
-    };
-    let held = held::push_all(locks[lowest], order.iter().map(|&i| locks[i]))?;
-    debug_assert!(held);
-    let mut guards: [Option<MutexGuard<'a, R, T>>; N] = core::array::from_fn(|_| None);
-    for &i in &order {
-        guards[i] = Some(locks[i].inner.lock_blocking());
+    if K > 0 {
+        held::push_all(order.iter().map(|&i| entries[i]))?;
     }
-    Ok(OrderedGuards {
-        guards,
-        _not_send: PhantomData,
-    })
+    Ok(order)
+}
+
+impl<R: ScopedRawMutex, T, const N: usize> sealed::Sealed for [&OrderedMutex<R, T>; N] {}
+
+impl<'a, R: ScopedRawMutex, T, const N: usize> LockSet<'a> for [&'a OrderedMutex<R, T>; N] {
+    type Guards = OrderedGuards<'a, R, T, N>;
+
+    fn acquire_set(self) -> Result<Self::Guards, LockOrderError> {
+        let order = record(self.map(OrderedMutex::entry))?;
+        let mut guards: [Option<MutexGuard<'a, R, T>>; N] = core::array::from_fn(|_| None);
+        for &i in &order {
+            guards[i] = Some(self[i].inner.lock_blocking());
+        }
+        Ok(OrderedGuards {
+            guards,
+            _not_send: PhantomData,
+        })
+    }
+}
+
+macro_rules! tuple_lock_set {
+    ($($T:ident $idx:tt $g:ident),+) => {
+        impl<R: ScopedRawMutex, $($T),+> sealed::Sealed for ($(&OrderedMutex<R, $T>,)+) {}
+
+        impl<'a, R: ScopedRawMutex, $($T),+> LockSet<'a> for ($(&'a OrderedMutex<R, $T>,)+) {
+            type Guards = ($(OrderedGuard<'a, R, $T>,)+);
+
+            fn acquire_set(self) -> Result<Self::Guards, LockOrderError> {
+                let order = record([$(self.$idx.entry()),+])?;
+                $(let mut $g = None;)+
+                // Lock in the global order; each index names one tuple field.
+                for i in order {
+                    match i {
+                        $($idx => $g = Some(self.$idx.inner.lock_blocking()),)+
+                        _ => unreachable!("record returns indices of the set"),
+                    }
+                }
+                Ok(($(OrderedGuard {
+                    guard: match $g {
+                        Some(g) => g,
+                        None => unreachable!("every index is locked once"),
+                    },
+                    _not_send: PhantomData,
+                },)+))
+            }
+        }
+    };
+}
+
+tuple_lock_set!(A 0 a);
+tuple_lock_set!(A 0 a, B 1 b);
+tuple_lock_set!(A 0 a, B 1 b, C 2 c);
+tuple_lock_set!(A 0 a, B 1 b, C 2 c, D 3 d);
+tuple_lock_set!(A 0 a, B 1 b, C 2 c, D 3 d, E 4 e);
+tuple_lock_set!(A 0 a, B 1 b, C 2 c, D 3 d, E 4 e, F 5 f);
+tuple_lock_set!(A 0 a, B 1 b, C 2 c, D 3 d, E 4 e, F 5 f, G 6 g);
+tuple_lock_set!(A 0 a, B 1 b, C 2 c, D 3 d, E 4 e, F 5 f, G 6 g, H 7 h);
+
+/// The guard of one lock taken by a tuple [`acquire`]: dereferences to the value;
+/// dropping it releases the lock and forgets it in this context's held set.
+pub struct OrderedGuard<'a, R: ScopedRawMutex, T> {
+    guard: MutexGuard<'a, R, T>,
+    /// The held set is per context: the guard must stay where it was taken.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<R: ScopedRawMutex, T> Deref for OrderedGuard<'_, R, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<R: ScopedRawMutex, T> DerefMut for OrderedGuard<'_, R, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+impl<R: ScopedRawMutex, T> Drop for OrderedGuard<'_, R, T> {
+    fn drop(&mut self) {
+        held::remove(MutexGuard::mutex(&self.guard) as *const Mutex<R, T> as usize);
+    }
+}
+
+impl<R: ScopedRawMutex, T: fmt::Debug> fmt::Debug for OrderedGuard<'_, R, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.guard, f)
+    }
 }
 
 /// The guards of one [`acquire`], indexable in the order the locks were named.
@@ -221,28 +362,34 @@ impl<R: ScopedRawMutex, T: fmt::Debug, const N: usize> fmt::Debug for OrderedGua
 
 /// The per-context record of held ordered locks.
 mod held {
-    use super::{LockOrderError, OrderedMutex, MAX_HELD};
-    use mutex_traits::ScopedRawMutex;
+    use super::{LockOrderError, MAX_HELD};
 
     #[derive(Clone, Copy)]
     pub(super) struct Entry {
         /// Address of the lock's inner mutex (what the guard can name on drop).
-        key: usize,
-        rank: usize,
-        name: &'static str,
+        pub(super) key: usize,
+        pub(super) rank: usize,
+        pub(super) name: &'static str,
     }
 
     pub(super) type Held = heapless::Vec<Entry, MAX_HELD>;
 
-    /// Checks that every lock in `locks` (sorted, `lowest` first) sorts after all
-    /// that this context holds, and records them as held.
-    pub(super) fn push_all<'a, R: ScopedRawMutex + 'a, T: 'a>(
-        lowest: &OrderedMutex<R, T>,
-        locks: impl Iterator<Item = &'a OrderedMutex<R, T>>,
-    ) -> Result<bool, LockOrderError> {
+    /// Checks the `locks` (sorted, lowest rank first) against what this context
+    /// holds: none may be held already, and all must sort after every held lock.
+    /// Records them as held.
+    pub(super) fn push_all(
+        locks: impl Iterator<Item = Entry> + Clone,
+    ) -> Result<(), LockOrderError> {
         with_held(|held| {
-            if let Some(top) = held.iter().max_by_key(|e| e.rank) {
-                if top.rank >= lowest.rank() {
+            for l in locks.clone() {
+                if held.iter().any(|e| e.key == l.key) {
+                    return Err(LockOrderError::AlreadyHeld { name: l.name });
+                }
+            }
+            if let (Some(top), Some(lowest)) =
+                (held.iter().max_by_key(|e| e.rank), locks.clone().next())
+            {
+                if top.rank >= lowest.rank {
                     return Err(LockOrderError::Violation {
                         held: top.name,
                         wanted: lowest.name,
@@ -250,18 +397,13 @@ mod held {
                 }
             }
             let before = held.len();
-            for l in locks {
-                let entry = Entry {
-                    key: &l.inner as *const _ as usize,
-                    rank: l.rank(),
-                    name: l.name,
-                };
+            for entry in locks {
                 if held.push(entry).is_err() {
                     held.truncate(before);
                     return Err(LockOrderError::TooManyHeld);
                 }
             }
-            Ok(true)
+            Ok(())
         })?
     }
 

@@ -11,8 +11,8 @@ use core::task::Poll;
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
 #[cfg(feature = "std")]
-use super::error::WaitTimeoutError;
-use super::error::{ReleaseError, TryAcquireError};
+use super::error::AcquireTimeoutError;
+use super::error::{AcquireError, ReleaseError, TryAcquireError};
 use crate::loom::{AtomicUsize, Ordering};
 use crate::wait::WaitList;
 
@@ -31,6 +31,10 @@ const ONE: usize = 2;
 ///
 /// The count is at most [`Semaphore::MAX_PERMITS`]. A semaphore created with zero
 /// permits is meaningful: every acquirer waits until someone adds one.
+///
+/// [`close`](Self::close) ends it: every waiter and every later acquirer gets a
+/// `Closed` error (tokio's `Semaphore::close`), so a shutdown wakes whoever waits
+/// for room instead of leaving them to poll.
 ///
 /// ```
 /// use spindle_core::raw::ParkingRawMutex;
@@ -54,6 +58,12 @@ pub struct Semaphore<R> {
     waiters: WaitList<R>,
     /// Upper bound of the count: `MAX_PERMITS`, or a bounded semaphore's initial count.
     max: usize,
+    /// 1 once [`Semaphore::close`] was called. A word of its own, so the permit
+    /// word's protocol is unchanged; waiters read it under the wait list's lock.
+    closed: AtomicUsize,
+    /// A bounded semaphore's permits taken and [`forget`](SemaphorePermit::forget)-ten,
+    /// the only ones [`BoundedSemaphore::release`] may give back (unused unbounded).
+    forgotten: AtomicUsize,
 }
 
 const MAX_PERMITS: usize = usize::MAX >> 1;
@@ -80,6 +90,8 @@ impl<R: ScopedRawMutex + ConstInit> Semaphore<R> {
                 state: AtomicUsize::new(permits * ONE),
                 waiters: WaitList::new(),
                 max,
+                closed: AtomicUsize::new(0),
+                forgotten: AtomicUsize::new(0),
             }
         }
     }
@@ -91,10 +103,13 @@ impl<R: ScopedRawMutex> Semaphore<R> {
         self.state.load(Ordering::Relaxed) / ONE
     }
 
-    /// Takes a permit if one is free, without waiting.
+    /// Takes a permit if one is free, without waiting: [`TryAcquireError::NoPermits`]
+    /// if none is, [`TryAcquireError::Closed`] once the semaphore is closed.
     #[inline]
     pub fn try_acquire(&self) -> Result<SemaphorePermit<'_, R>, TryAcquireError> {
-        if self.try_take() {
+        if self.is_closed() {
+            Err(TryAcquireError::Closed)
+        } else if self.try_take() {
             Ok(SemaphorePermit { sem: self })
         } else {
             Err(TryAcquireError::NoPermits)
@@ -118,53 +133,98 @@ impl<R: ScopedRawMutex> Semaphore<R> {
         }
     }
 
-    async fn take(&self) {
+    #[inline]
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire) != 0
+    }
+
+    async fn take(&self) -> Result<(), AcquireError> {
+        if self.is_closed() {
+            return Err(AcquireError::Closed);
+        }
         if self.try_take() {
-            return;
+            return Ok(());
         }
         let mut waiter = pin!(self.waiters.waiter());
         // A queued waiter does not try again until it is woken: it keeps its place
         // in line rather than racing the waiters ahead of it.
         poll_fn(|cx| loop {
+            // `close` sets its flag before it takes the list's lock to wake
+            // everyone, and this check runs under that lock: a waiter either sees
+            // the flag or is queued in time to be woken.
             let woken = waiter.as_mut().poll_wait(cx, || {
-                self.state.fetch_or(WAITERS, Ordering::Relaxed) >= ONE
+                self.is_closed() || self.state.fetch_or(WAITERS, Ordering::Relaxed) >= ONE
             });
             if woken.is_pending() {
                 return Poll::Pending;
             }
+            if self.is_closed() {
+                return Poll::Ready(Err(AcquireError::Closed));
+            }
             if self.try_take() {
-                return Poll::Ready(());
+                return Poll::Ready(Ok(()));
             }
         })
         .await
     }
 
-    /// Waits for a permit asynchronously.
-    pub async fn acquire(&self) -> SemaphorePermit<'_, R> {
-        self.take().await;
-        SemaphorePermit { sem: self }
+    /// Waits for a permit asynchronously; [`AcquireError::Closed`] if the semaphore
+    /// is or becomes closed.
+    pub async fn acquire(&self) -> Result<SemaphorePermit<'_, R>, AcquireError> {
+        self.take().await?;
+        Ok(SemaphorePermit { sem: self })
     }
 
-    /// Waits for a permit, blocking the thread.
-    pub fn acquire_blocking(&self) -> SemaphorePermit<'_, R> {
-        if !self.try_take() {
-            crate::wait::block_on(self.take());
+    /// Waits for a permit, blocking the thread; [`AcquireError::Closed`] if the
+    /// semaphore is or becomes closed.
+    pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_, R>, AcquireError> {
+        if self.is_closed() || !self.try_take() {
+            crate::wait::block_on(self.take())?;
         }
-        SemaphorePermit { sem: self }
+        Ok(SemaphorePermit { sem: self })
     }
 
-    /// Waits at most `timeout` for a permit.
+    /// Waits at most `timeout` for a permit: [`AcquireTimeoutError::TimedOut`] if
+    /// none came, [`AcquireTimeoutError::Closed`] if the semaphore is or becomes
+    /// closed.
     #[cfg(feature = "std")]
     pub fn acquire_timeout(
         &self,
         timeout: core::time::Duration,
-    ) -> Result<SemaphorePermit<'_, R>, WaitTimeoutError> {
-        if self.try_take() {
+    ) -> Result<SemaphorePermit<'_, R>, AcquireTimeoutError> {
+        if !self.is_closed() && self.try_take() {
             return Ok(SemaphorePermit { sem: self });
         }
-        crate::wait::block_on_timeout(self.take(), timeout)
-            .map(|()| SemaphorePermit { sem: self })
-            .ok_or(WaitTimeoutError::TimedOut)
+        match crate::wait::block_on_timeout(self.take(), timeout) {
+            Some(Ok(())) => Ok(SemaphorePermit { sem: self }),
+            Some(Err(AcquireError::Closed)) => Err(AcquireTimeoutError::Closed),
+            None => Err(AcquireTimeoutError::TimedOut),
+        }
+    }
+
+    /// Closes the semaphore: every waiting acquirer wakes with a `Closed` error,
+    /// and every later acquire fails the same way. Permits still held stay valid
+    /// and are given back on drop as usual. Returns `false` if it was closed
+    /// already.
+    ///
+    /// ```
+    /// use spindle_core::raw::ParkingRawMutex;
+    /// use spindle_core::sync::{AcquireError, Semaphore, TryAcquireError};
+    ///
+    /// static ROOM: Semaphore<ParkingRawMutex> = Semaphore::new(0);
+    /// let waiter = std::thread::spawn(|| ROOM.acquire_blocking().map(|p| p.forget()));
+    /// assert!(ROOM.close());
+    /// assert_eq!(waiter.join().unwrap(), Err(AcquireError::Closed));
+    /// ROOM.add_permits(1).unwrap();
+    /// assert_eq!(ROOM.try_acquire().err(), Some(TryAcquireError::Closed));
+    /// assert!(!ROOM.close());
+    /// ```
+    pub fn close(&self) -> bool {
+        if self.closed.swap(1, Ordering::AcqRel) != 0 {
+            return false;
+        }
+        self.waiters.wake_all();
+        true
     }
 
     /// Adds `n` permits, waking up to `n` waiters (Python's `release(n)`). Fails,
@@ -218,17 +278,24 @@ pub struct SemaphorePermit<'a, R: ScopedRawMutex> {
 }
 
 impl<R: ScopedRawMutex> SemaphorePermit<'_, R> {
-    /// Keeps the permit taken: it is not given back on drop.
+    /// Keeps the permit taken: it is not given back on drop. For a
+    /// [`BoundedSemaphore`], a forgotten permit is what
+    /// [`release`](BoundedSemaphore::release) gives back.
     pub fn forget(self) {
+        if self.sem.max < MAX_PERMITS {
+            // Counted before the permit is lost, so a `release` that follows this
+            // call (in any context that sees it) finds it.
+            self.sem.forgotten.fetch_add(1, Ordering::AcqRel);
+        }
         core::mem::forget(self);
     }
 }
 
 impl<R: ScopedRawMutex> Drop for SemaphorePermit<'_, R> {
     fn drop(&mut self) {
-        // Giving back a permit that was taken cannot exceed the maximum unless extra
-        // permits were released meanwhile; then the count stays at its maximum, as a
-        // bounded semaphore's must.
+        // Cannot fail: a bounded semaphore's `release` gives back only forgotten
+        // permits, so free + forgotten + held never passes its maximum, and an
+        // unbounded one's count is capped far above any number of live guards.
         let _ = self.sem.add_permits(1);
     }
 }
@@ -243,6 +310,14 @@ impl<R: ScopedRawMutex> fmt::Debug for SemaphorePermit<'_, R> {
 /// permits than were taken is an error value, as Python's `BoundedSemaphore` raises
 /// `ValueError`.
 ///
+/// Permits are given back one of two ways, never both: a [`SemaphorePermit`] guard
+/// gives its permit back when dropped, and [`release`](Self::release) gives back
+/// only permits whose guard was [`forget`](SemaphorePermit::forget)-ten (Python's
+/// bare `acquire()` ... `release()`). So `release()` while every taken permit is
+/// still held by a live guard fails with [`ReleaseError::OverRelease`] at the
+/// `release`, and the guard's later drop is exact: the count never passes its
+/// maximum and nothing is silently absorbed.
+///
 /// ```
 /// use spindle_core::raw::SpinRawMutex;
 /// use spindle_core::sync::{BoundedSemaphore, ReleaseError};
@@ -251,6 +326,11 @@ impl<R: ScopedRawMutex> fmt::Debug for SemaphorePermit<'_, R> {
 /// sem.try_acquire().unwrap().forget();   // Python: sem.acquire()
 /// assert_eq!(sem.release(), Ok(()));     // Python: sem.release()
 /// assert_eq!(sem.release(), Err(ReleaseError::OverRelease { max: 1 }));
+///
+/// let held = sem.try_acquire().unwrap(); // Python: `with sem:`
+/// assert_eq!(sem.release(), Err(ReleaseError::OverRelease { max: 1 })); // the guard gives it back
+/// drop(held);
+/// assert_eq!(sem.available_permits(), 1);
 /// ```
 pub struct BoundedSemaphore<R> {
     inner: Semaphore<R>,
@@ -283,28 +363,53 @@ impl<R: ScopedRawMutex> BoundedSemaphore<R> {
         self.inner.try_acquire()
     }
 
-    /// Waits for a permit asynchronously.
-    pub async fn acquire(&self) -> SemaphorePermit<'_, R> {
+    /// Waits for a permit asynchronously ([`Semaphore::acquire`]).
+    pub async fn acquire(&self) -> Result<SemaphorePermit<'_, R>, AcquireError> {
         self.inner.acquire().await
     }
 
-    /// Waits for a permit, blocking the thread.
-    pub fn acquire_blocking(&self) -> SemaphorePermit<'_, R> {
+    /// Waits for a permit, blocking the thread ([`Semaphore::acquire_blocking`]).
+    pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_, R>, AcquireError> {
         self.inner.acquire_blocking()
     }
 
-    /// Waits at most `timeout` for a permit.
+    /// Waits at most `timeout` for a permit ([`Semaphore::acquire_timeout`]).
     #[cfg(feature = "std")]
     pub fn acquire_timeout(
         &self,
         timeout: core::time::Duration,
-    ) -> Result<SemaphorePermit<'_, R>, WaitTimeoutError> {
+    ) -> Result<SemaphorePermit<'_, R>, AcquireTimeoutError> {
         self.inner.acquire_timeout(timeout)
     }
 
-    /// Gives back one permit taken earlier (and forgotten). Fails with
-    /// [`ReleaseError::OverRelease`], changing nothing, if all permits are free.
+    /// Closes the semaphore ([`Semaphore::close`]).
+    pub fn close(&self) -> bool {
+        self.inner.close()
+    }
+
+    /// Gives back one permit taken earlier and [`forget`](SemaphorePermit::forget)-ten.
+    /// Fails with [`ReleaseError::OverRelease`], changing nothing, if no forgotten
+    /// permit is outstanding: all permits are free, or the taken ones are still
+    /// held by guards (which give them back on drop).
     pub fn release(&self) -> Result<(), ReleaseError> {
+        let mut f = self.inner.forgotten.load(Ordering::Acquire);
+        loop {
+            if f == 0 {
+                return Err(ReleaseError::OverRelease {
+                    max: self.inner.max,
+                });
+            }
+            match self.inner.forgotten.compare_exchange_weak(
+                f,
+                f - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => f = now,
+            }
+        }
+        // free + forgotten + held <= max, and we just moved one from forgotten.
         self.inner.add_permits(1)
     }
 }

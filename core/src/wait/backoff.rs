@@ -41,6 +41,8 @@ const QUEUE_SPIN_ROUNDS: u32 = 0;
 /// Retries `op` with back-off for [`QUEUE_SPIN_ROUNDS`] rounds; `None` if it never
 /// succeeded.
 #[inline]
+// Under loom `QUEUE_SPIN_ROUNDS` is 0 (loom cannot model a spin): the loop is empty.
+#[cfg_attr(loom, allow(clippy::reversed_empty_ranges))]
 pub(crate) fn spin_for<U>(mut op: impl FnMut() -> Option<U>) -> Option<U> {
     for round in 0..QUEUE_SPIN_ROUNDS {
         if let Some(v) = op() {

@@ -238,31 +238,64 @@ impl<R: ScopedRawMutex> WaitList<R> {
     /// one. If that waiter's future is dropped before it acts on the wake-up, the
     /// next waiter is woken in its place.
     pub fn wake_one(&self) -> bool {
-        self.wake(Some(1), Kind::One, || {}) == 1
+        self.wake_first(&mut || {})
     }
 
     /// Wakes every waiter present now; returns how many were woken.
     pub fn wake_all(&self) -> usize {
-        self.wake(None, Kind::All, || {})
+        self.wake(None, Kind::All, &mut || {})
     }
 
     /// [`wake_one`](Self::wake_one), running `if_empty` under the list lock when the
     /// list is empty afterwards (to clear a primitive's "waiters" bit).
-    pub(crate) fn wake_one_or(&self, if_empty: impl FnMut()) -> bool {
-        self.wake(Some(1), Kind::One, if_empty) == 1
+    pub(crate) fn wake_one_or(&self, mut if_empty: impl FnMut()) -> bool {
+        self.wake_first(&mut if_empty)
     }
 
     /// Hand-offs to up to `n` waiters, running `if_empty` as in `wake_one_or`.
-    pub(crate) fn wake_n_or(&self, n: usize, if_empty: impl FnMut()) -> usize {
-        self.wake(Some(n), Kind::One, if_empty)
+    pub(crate) fn wake_n_or(&self, n: usize, mut if_empty: impl FnMut()) -> usize {
+        self.wake(Some(n), Kind::One, &mut if_empty)
     }
 
     /// [`wake_all`](Self::wake_all), running `if_empty` once the list is empty.
-    pub(crate) fn wake_all_or(&self, if_empty: impl FnMut()) -> usize {
-        self.wake(None, Kind::All, if_empty)
+    pub(crate) fn wake_all_or(&self, mut if_empty: impl FnMut()) -> usize {
+        self.wake(None, Kind::All, &mut if_empty)
     }
 
-    fn wake(&self, limit: Option<usize>, kind: Kind, mut if_empty: impl FnMut()) -> usize {
+    /// The hand-off to the first waiter, if any: `wake(Some(1), Kind::One, ..)`
+    /// without the batch, which a single waker does not need. (Code size: this
+    /// runs in every unlock and every dropped waiter.)
+    fn wake_first(&self, if_empty: &mut dyn FnMut()) -> bool {
+        let popped = self.with_links(|links| {
+            // SAFETY: lock held by `with_links`.
+            let popped = unsafe { links.pop_front() }.map(|ptr| {
+                // SAFETY: `ptr` was linked, so it is alive; the lock is held.
+                unsafe {
+                    with_node(ptr, |node| {
+                        node.state = State::Notified(Kind::One);
+                        node.waker.take()
+                    })
+                }
+            });
+            if links.head.is_none() {
+                if_empty();
+            }
+            popped
+        });
+        match popped {
+            Some(waker) => {
+                if let Some(w) = waker {
+                    w.wake();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    // `if_empty` is a `dyn` so that the batching loop is compiled once per raw
+    // exclusion, not once per primitive that wakes.
+    fn wake(&self, limit: Option<usize>, kind: Kind, if_empty: &mut dyn FnMut()) -> usize {
         let mut limit = limit;
         let mut woken = 0usize;
         loop {
@@ -364,6 +397,18 @@ impl<'a, R: ScopedRawMutex> Waiter<'a, R> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         ready: impl FnOnce() -> bool,
+    ) -> Poll<()> {
+        let mut ready = Some(ready);
+        self.poll_wait_dyn(cx, &mut || ready.take().is_some_and(|f| f()))
+    }
+
+    // `ready` is a `dyn` so that this is compiled once per raw exclusion rather
+    // than inlined into every waiting future (code size on small targets); the
+    // indirect call is only made on the path that is about to wait anyway.
+    fn poll_wait_dyn(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        ready: &mut dyn FnMut() -> bool,
     ) -> Poll<()> {
         let this = self.into_ref().get_ref();
         let ptr = this.ptr();

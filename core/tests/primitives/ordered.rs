@@ -116,3 +116,48 @@ fn dining_philosophers_finish() {
     let total: u32 = forks.iter().map(|f| acquire([f]).unwrap()[0]).sum();
     assert_eq!(total, 5000);
 }
+
+#[test]
+fn locks_of_different_types_are_taken_together() {
+    let count = M::new("count", 1);
+    let log: OrderedMutex<P, Vec<String>> = OrderedMutex::new("log", Vec::new());
+    let flag: OrderedMutex<P, bool> = OrderedMutex::new("flag", false);
+    {
+        let (mut n, mut lines, mut f) = acquire((&count, &log, &flag)).unwrap();
+        *n += 1;
+        lines.push(format!("count is {}", *n));
+        *f = true;
+        // Every one of them is held now, whatever type it guards.
+        assert_eq!(
+            acquire([&count]).unwrap_err(),
+            LockOrderError::AlreadyHeld { name: "count" }
+        );
+        assert_eq!(
+            acquire((&flag,)).unwrap_err(),
+            LockOrderError::AlreadyHeld { name: "flag" }
+        );
+    }
+    // Released on drop, and named in another order they still come back as named.
+    let (lines, n) = acquire((&log, &count)).unwrap();
+    assert_eq!((lines.as_slice(), *n), (&["count is 2".to_string()][..], 2));
+    drop((lines, n));
+    let d = OrderedMutex::<P, u8>::new("d", 0);
+    assert_eq!(
+        acquire((&count, &d, &count)).unwrap_err(),
+        LockOrderError::Duplicate { name: "count" }
+    );
+}
+
+#[test]
+fn reacquiring_a_held_lock_has_its_own_error() {
+    let x = M::new("x_lock", 0);
+    let g = acquire([&x]).unwrap();
+    let err = acquire([&x]).unwrap_err();
+    assert_eq!(err, LockOrderError::AlreadyHeld { name: "x_lock" });
+    assert_eq!(
+        err.to_string(),
+        "lock `x_lock` requested again while this context holds it (ordered locks are not reentrant)"
+    );
+    drop(g);
+    assert!(acquire([&x]).is_ok());
+}

@@ -85,7 +85,19 @@ impl fmt::Display for Status {
 fn open(pidfile: &Path) -> Result<Option<File>, DaemonError> {
     match File::open(pidfile) {
         Ok(f) => Ok(Some(f)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        // No pidfile where a daemon could have written one: not running. But if
+        // its directory is missing, no daemon could ever have written it there:
+        // the path is wrong, and "not running" would hide that.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match pidfile.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(DaemonError::pidfile(
+                pidfile,
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("its directory {} does not exist", dir.display()),
+                ),
+            )),
+            _ => Ok(None),
+        },
         Err(e) => Err(DaemonError::pidfile(pidfile, e)),
     }
 }

@@ -13,7 +13,7 @@ use spindle_core::queue::UnboundedQueue;
 use spindle_core::raw::ParkingRawMutex;
 use spindle_core::sync::RecvError;
 
-use super::handle::{TaskHandle, TaskState};
+use super::{TaskHandle, TaskState};
 use crate::sync::WaitTimeoutError;
 
 type Done = Arc<UnboundedQueue<ParkingRawMutex, (usize, TaskState)>>;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use super::pool::ThreadPool;
+use super::{Shutdown, ThreadPool};
 use crate::sync::Semaphore;
 
 /// How often a blocked read, a full pool or an idle listener looks at the stop flag.
@@ -274,7 +274,7 @@ impl EchoServer {
             // The pool is ours and open, and a worker is free: this cannot be refused.
             let _ = pool.submit(move || job.serve());
         }
-        pool.shutdown(true, false);
+        pool.shutdown(Shutdown::wait());
         Ok(EchoReport {
             connections: counters.connections.load(Ordering::Relaxed),
             bytes: counters.bytes.load(Ordering::Relaxed),

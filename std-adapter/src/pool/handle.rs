@@ -1,345 +1,17 @@
 //! [`TaskHandle`]: the result of one task submitted to a [`ThreadPool`](super::ThreadPool),
 //! Python's `concurrent.futures.Future` (recipe 12.7's `a.result()`).
-//!
-//! # Implementation notes
-//! A task is one heap allocation, an `Arc<Task<F, R>>` that the queue holds as a
-//! `dyn Runnable` and the handle as a `dyn TaskCore<R>`. Its state is one atomic word:
-//! a stage (pending, running, completed, panicked, cancelled), a `LISTENERS` bit
-//! ("callbacks or a waker are registered") and a `FIRED` bit ("the listeners have
-//! been taken"). The value travels in a spindle [`Oneshot`], which does the blocking
-//! and timed waits.
-//!
-//! Completion: (1) the stage becomes final, (2) the value is sent (or the slot closed,
-//! for a cancel), (3) `FIRED` is set; if that `fetch_or` saw `LISTENERS`, the listener
-//! list is taken under its lock and run. A listener is registered under the list's
-//! lock, and only by a compare-exchange that sets `LISTENERS` while `FIRED` is clear;
-//! if `FIRED` is already set it runs at once instead. So every callback runs exactly
-//! once, on the completing thread or on the registering one.
 
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use spindle_core::sync::RecvError;
 
-use crate::sync::{Mutex, Oneshot};
-
-const STAGE: usize = 0b111;
-const PENDING: usize = 0;
-const RUNNING: usize = 1;
-const COMPLETED: usize = 2;
-const PANICKED: usize = 3;
-const CANCELLED: usize = 4;
-const FAILED: usize = 5;
-const LISTENERS: usize = 0b1000;
-const FIRED: usize = 0b1_0000;
-
-/// Why a task's handle has no value to give.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TaskError {
-    /// The task panicked; the panic's message (the worker survived).
-    Panicked(String),
-    /// The task was cancelled before it started (by [`TaskHandle::cancel`] or by a
-    /// shutdown that cancelled pending work): Python's `CancelledError`.
-    Cancelled,
-    /// A wait with a timeout gave up; the task goes on and can still be waited for.
-    TimedOut,
-    /// The value was already taken through this handle (e.g. by an earlier
-    /// [`result_timeout`](TaskHandle::result_timeout)).
-    Taken,
-    /// The task ran in a worker process (a [`ProcessPool`](crate::process::ProcessPool))
-    /// and failed there without a value: the worker died (how is said), ran past its
-    /// timeout, or could not decode the argument or encode the result.
-    #[cfg(unix)]
-    Worker(crate::process::WorkerError),
-}
-
-impl fmt::Display for TaskError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Panicked(msg) => write!(f, "the task panicked: {msg}"),
-            Self::Cancelled => f.write_str("the task was cancelled before it started"),
-            Self::TimedOut => f.write_str("timed out waiting for the task"),
-            Self::Taken => f.write_str("the task's result was already taken"),
-            #[cfg(unix)]
-            Self::Worker(e) => write!(f, "the task failed in its worker process: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for TaskError {}
-
-/// Where a task is in its life (a snapshot), and what a done-callback is told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaskState {
-    /// Waiting in the queue; [`TaskHandle::cancel`] can still stop it.
-    Pending,
-    /// A worker is running it.
-    Running,
-    /// It returned a value.
-    Completed,
-    /// It panicked; its handle gives [`TaskError::Panicked`].
-    Panicked,
-    /// It was cancelled before it started; its handle gives [`TaskError::Cancelled`].
-    Cancelled,
-    /// It failed without a value for a reason other than a panic (its worker process
-    /// died or timed out); its handle says why.
-    Failed,
-}
-
-impl TaskState {
-    fn from_stage(s: usize) -> Self {
-        match s & STAGE {
-            PENDING => Self::Pending,
-            RUNNING => Self::Running,
-            COMPLETED => Self::Completed,
-            PANICKED => Self::Panicked,
-            FAILED => Self::Failed,
-            _ => Self::Cancelled,
-        }
-    }
-
-    /// Whether the task is finished: completed, panicked, failed or cancelled.
-    ///
-    /// ```
-    /// use spindle_std::pool::TaskState;
-    /// assert!(TaskState::Cancelled.is_done() && !TaskState::Running.is_done());
-    /// ```
-    pub fn is_done(self) -> bool {
-        matches!(
-            self,
-            Self::Completed | Self::Panicked | Self::Cancelled | Self::Failed
-        )
-    }
-}
-
-type Callback = Box<dyn FnOnce(TaskState) + Send>;
-
-#[derive(Default)]
-struct Listeners {
-    callbacks: Vec<Callback>,
-    waker: Option<Waker>,
-}
-
-/// The part of a task that does not depend on its closure's type.
-pub(crate) struct Header<R> {
-    state: AtomicUsize,
-    value: Oneshot<Result<R, TaskError>>,
-    listeners: Mutex<Listeners>,
-}
-
-impl<R> Header<R> {
-    fn new() -> Self {
-        Self {
-            state: AtomicUsize::new(PENDING),
-            value: Oneshot::new(),
-            listeners: Mutex::new(Listeners::default()),
-        }
-    }
-
-    /// Moves the stage from `from` to `to`, keeping the flag bits; `false` if the
-    /// stage was not `from`.
-    fn transition(&self, from: usize, to: usize) -> bool {
-        let mut s = self.state.load(Ordering::Relaxed);
-        loop {
-            if s & STAGE != from {
-                return false;
-            }
-            match self.state.compare_exchange_weak(
-                s,
-                (s & !STAGE) | to,
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(now) => s = now,
-            }
-        }
-    }
-
-    fn state(&self) -> TaskState {
-        TaskState::from_stage(self.state.load(Ordering::Acquire))
-    }
-
-    /// Step (3) of completion: marks the listeners fired and runs them.
-    fn fire(&self, final_state: TaskState) {
-        let prev = self.state.fetch_or(FIRED, Ordering::AcqRel);
-        if prev & LISTENERS == 0 {
-            return;
-        }
-        let taken = self.listeners.with_lock(std::mem::take);
-        if let Some(w) = taken.waker {
-            w.wake();
-        }
-        for cb in taken.callbacks {
-            run_callback(cb, final_state);
-        }
-    }
-
-    /// Registers a listener with `install` under the list's lock, unless the task
-    /// has fired; `false` (nothing installed) if it has.
-    fn listen(&self, install: impl FnOnce(&mut Listeners)) -> bool {
-        let mut list = self.listeners.lock_blocking();
-        let mut s = self.state.load(Ordering::Acquire);
-        loop {
-            if s & FIRED != 0 {
-                return false;
-            }
-            match self.state.compare_exchange_weak(
-                s,
-                s | LISTENERS,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => break,
-                Err(now) => s = now,
-            }
-        }
-        install(&mut list);
-        true
-    }
-
-    fn has_fired(&self) -> bool {
-        self.state.load(Ordering::Acquire) & FIRED != 0
-    }
-
-    /// Cancels a pending task: `true` if it is cancelled (now or before).
-    pub(crate) fn cancel_with(&self, drop_closure: impl FnOnce()) -> bool {
-        if !self.transition(PENDING, CANCELLED) {
-            return self.state() == TaskState::Cancelled;
-        }
-        drop_closure();
-        self.value.close();
-        self.fire(TaskState::Cancelled);
-        true
-    }
-
-    fn map_recv(&self, r: Result<Result<R, TaskError>, RecvError>) -> Result<R, TaskError> {
-        match r {
-            Ok(v) => v,
-            Err(RecvError::TimedOut) => Err(TaskError::TimedOut),
-            Err(_) if self.state() == TaskState::Cancelled => Err(TaskError::Cancelled),
-            Err(_) => Err(TaskError::Taken),
-        }
-    }
-}
-
-fn run_callback(cb: Callback, state: TaskState) {
-    // A panicking callback must not take the worker (or the caller) down with it.
-    let _ = catch_unwind(AssertUnwindSafe(move || cb(state)));
-}
-
-/// The message of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
-    }
-}
-
-/// A task: the closure and its header, one allocation.
-pub(crate) struct Task<F, R> {
-    header: Header<R>,
-    func: Mutex<Option<F>>,
-}
-
-impl<F: FnOnce() -> R, R> Task<F, R> {
-    pub(crate) fn new(f: F) -> Self {
-        Self {
-            header: Header::new(),
-            func: Mutex::new(Some(f)),
-        }
-    }
-
-    /// Takes the closure back out of a task that never ran (a refused submit).
-    pub(crate) fn take_closure(&self) -> Option<F> {
-        self.func.with_lock(Option::take)
-    }
-
-    /// Runs the task on this thread if it is still pending: `true` if it ran here.
-    pub(crate) fn run_here(&self) -> bool {
-        if !self.header.transition(PENDING, RUNNING) {
-            return false;
-        }
-        let Some(f) = self.take_closure() else {
-            // Unreachable: only the pending -> running or -> cancelled winner takes it.
-            self.header.transition(RUNNING, CANCELLED);
-            self.header.value.close();
-            self.header.fire(TaskState::Cancelled);
-            return true;
-        };
-        let (result, stage) = match catch_unwind(AssertUnwindSafe(f)) {
-            Ok(v) => (Ok(v), COMPLETED),
-            Err(payload) => (
-                Err(TaskError::Panicked(panic_message(payload.as_ref()))),
-                PANICKED,
-            ),
-        };
-        self.header.transition(RUNNING, stage);
-        // The slot is fresh and only this thread sends: it cannot be full or closed.
-        let _ = self.header.value.send(result);
-        self.header.fire(TaskState::from_stage(stage));
-        true
-    }
-}
-
-/// What the queue holds: something a worker runs, or a shutdown cancels.
-pub(crate) trait Runnable: Send + Sync {
-    /// Runs the task unless it was cancelled.
-    fn run(&self);
-    /// Cancels the task if it has not started.
-    fn cancel(&self) -> bool;
-}
-
-impl<F, R> Runnable for Task<F, R>
-where
-    F: FnOnce() -> R + Send,
-    R: Send,
-{
-    fn run(&self) {
-        self.run_here();
-    }
-
-    fn cancel(&self) -> bool {
-        self.header.cancel_with(|| drop(self.take_closure()))
-    }
-}
-
-/// What a handle holds: the header, and a way to cancel.
-pub(crate) trait TaskCore<R>: Send + Sync {
-    fn header(&self) -> &Header<R>;
-    fn cancel(&self) -> bool;
-    fn run_here(&self) -> bool;
-}
-
-impl<F, R> TaskCore<R> for Task<F, R>
-where
-    F: FnOnce() -> R + Send,
-    R: Send,
-{
-    fn header(&self) -> &Header<R> {
-        &self.header
-    }
-
-    fn cancel(&self) -> bool {
-        Runnable::cancel(self)
-    }
-
-    fn run_here(&self) -> bool {
-        Task::run_here(self)
-    }
-}
+use super::task::{run_callback, Header, TaskCore};
+use super::{TaskError, TaskState};
 
 /// The handle of a submitted task: wait for its result (blocking, with a timeout,
 /// or with `.await`), ask whether it is done, add done-callbacks, or cancel it
@@ -381,6 +53,14 @@ impl<R> TaskHandle<R> {
 
     /// Waits for the task and gives its value (Python's `fut.result()`):
     /// [`TaskError::Panicked`] if it panicked, [`TaskError::Cancelled`] if it never ran.
+    /// Done-callbacks may still be running when it returns (see
+    /// [`add_done_callback`](Self::add_done_callback)).
+    ///
+    /// Deadlock warning, as in Python: a task that waits on the result of another
+    /// task of the *same* pool blocks its worker; when every worker does so (or a
+    /// bounded queue is full and the awaited task cannot even be queued) nothing
+    /// can run and the pool hangs. Submit dependent work to another pool, or use
+    /// [`scope`](super::ThreadPool::scope) from outside the pool.
     ///
     /// ```
     /// use spindle_std::pool::{TaskError, ThreadPool};
@@ -518,6 +198,13 @@ impl<R> TaskHandle<R> {
     /// the one that cancels it). Every callback runs exactly once; a panicking
     /// callback is contained. The value is not passed: it belongs to the handle.
     ///
+    /// Callbacks run *after* the value is published, on the worker: when
+    /// [`result`](Self::result) returns, a callback added earlier may still be
+    /// running or not yet started (as in Python, where `set_result` wakes the
+    /// waiter before it invokes the callbacks). Do not rely on a callback's effect
+    /// being visible once `result` returns; have the callback signal what it did
+    /// (an [`Event`](crate::sync::Event), a channel) and wait on that.
+    ///
     /// ```
     /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
     /// use spindle_std::pool::{TaskState, ThreadPool};
@@ -577,62 +264,5 @@ impl<R> fmt::Debug for TaskHandle<R> {
         f.debug_struct("TaskHandle")
             .field("state", &self.state())
             .finish_non_exhaustive()
-    }
-}
-
-/// A task whose value is produced elsewhere (in a worker process, later over a
-/// broker): the handle machinery above with an outside completer instead of a closure.
-/// The completer calls [`start`](Self::start) when it takes the task on, then
-/// [`finish`](Self::finish) exactly once.
-pub(crate) struct Remote<R> {
-    header: Header<R>,
-}
-
-impl<R: Send> Remote<R> {
-    pub(crate) fn new() -> Self {
-        Self {
-            header: Header::new(),
-        }
-    }
-
-    /// Marks the task running: `false` if it was cancelled first (skip it).
-    pub(crate) fn start(&self) -> bool {
-        self.header.transition(PENDING, RUNNING)
-    }
-
-    /// Gives the task its outcome and runs its listeners. A pending task may be
-    /// finished directly (a failure before it started, e.g. at shutdown); a task
-    /// already final is left as it is.
-    pub(crate) fn finish(&self, result: Result<R, TaskError>) {
-        let stage = match &result {
-            Ok(_) => COMPLETED,
-            Err(TaskError::Panicked(_)) => PANICKED,
-            Err(TaskError::Cancelled) => CANCELLED,
-            Err(_) => FAILED,
-        };
-        if !self.header.transition(RUNNING, stage) && !self.header.transition(PENDING, stage) {
-            return;
-        }
-        if stage == CANCELLED {
-            self.header.value.close();
-        } else {
-            // Only the winner of the transition above sends: the slot is empty.
-            let _ = self.header.value.send(result);
-        }
-        self.header.fire(TaskState::from_stage(stage));
-    }
-}
-
-impl<R: Send> TaskCore<R> for Remote<R> {
-    fn header(&self) -> &Header<R> {
-        &self.header
-    }
-
-    fn cancel(&self) -> bool {
-        self.header.cancel_with(|| ())
-    }
-
-    fn run_here(&self) -> bool {
-        false
     }
 }

@@ -7,8 +7,9 @@ use std::iter::Fuse;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use super::handle::{panic_message, TaskError, TaskHandle};
 use super::pool::ThreadPool;
+use super::{TaskError, TaskHandle};
+use crate::panic::panic_message;
 
 /// What one chunk task produces: the values of the items that returned, and the
 /// positions (within the chunk) and messages of those that panicked.

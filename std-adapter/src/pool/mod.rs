@@ -12,6 +12,19 @@
 //!   in `concurrent.futures`; [`ThreadPool::scope`] for tasks that borrow.
 //! - [`echo`]: the recipe's echo server, its connections served by the pool.
 //!
+//! Semantics worth knowing (each also in its item's docs):
+//! - Done-callbacks run on the worker after the value is published, so they may
+//!   not have run yet when [`TaskHandle::result`] returns.
+//! - A task that waits on another task of its own pool (or submits to its own full
+//!   bounded pool) can deadlock the pool, as in Python.
+//! - [`ThreadPool::shutdown`] takes a [`Shutdown`] (`Shutdown::wait()`,
+//!   `Shutdown::no_wait().cancel_pending()`, ...); it wakes submitters waiting for
+//!   room at once.
+//! - A task's panic is its handle's [`TaskError::Panicked`] with the panic's message
+//!   ([`crate::panic::panic_message`], the same text threads and actors report).
+//!   Rust's panic hook still prints the panic as it happens; a program that
+//!   expects task panics can replace the report with `std::panic::set_hook`.
+//!
 //! Recipe 12.9, offloading: the thread that owns the I/O submits the CPU-heavy part
 //! and waits on the handle, so the work runs on another core and the I/O thread's
 //! state stays its own.
@@ -33,19 +46,30 @@
 //! assert_ne!(sum, 0);
 //! ```
 
+mod builder;
 mod completed;
 pub mod echo;
+mod error;
 mod handle;
 mod map;
 #[allow(clippy::module_inception)]
 mod pool;
 mod scope;
+mod shutdown;
+mod state;
+mod submit;
+mod task;
+mod worker;
 
+pub use builder::{Builder, FullPolicy};
 pub use completed::{as_completed, wait, AsCompleted, ReturnWhen, Waited};
-pub use handle::{TaskError, TaskHandle, TaskState};
+pub use error::{BuildError, SubmitError, TaskError};
+pub use handle::TaskHandle;
 // The process pool (crate::process) completes handles from its worker processes.
 #[cfg(unix)]
-pub(crate) use handle::{panic_message, Remote};
+pub(crate) use task::Remote;
 pub use map::Map;
-pub use pool::{BuildError, Builder, FullPolicy, SubmitError, ThreadPool};
+pub use pool::ThreadPool;
 pub use scope::Scope;
+pub use shutdown::Shutdown;
+pub use state::TaskState;

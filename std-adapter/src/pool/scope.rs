@@ -23,8 +23,9 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::handle::{Runnable, Task, TaskHandle};
 use super::pool::ThreadPool;
+use super::task::{Runnable, Task};
+use super::TaskHandle;
 use crate::sync::WaitGroup;
 
 /// A scope for tasks that borrow: see [`ThreadPool::scope`].

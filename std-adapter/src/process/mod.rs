@@ -14,7 +14,7 @@
 //!   [`TaskHandle`](crate::pool::TaskHandle) (`result`, `result_timeout`,
 //!   `is_done`, `cancel`, `add_done_callback`, `.await`); [`map`](ProcessPool::map)
 //!   in input order with a chunk size; an initializer, `max_tasks_per_child`, a task
-//!   timeout that kills, and [`ShutdownOptions`].
+//!   timeout that kills, and the thread pool's [`Shutdown`](crate::pool::Shutdown) options.
 //! - [`codec`] and [`message`]: length-prefixed postcard frames and the messages
 //!   they carry, independent of the transport ([`worker::respond`] is a worker's
 //!   whole job on any of them). Every frame is bounded by a limit.
@@ -51,6 +51,6 @@ pub mod worker;
 
 pub use error::{BuildError, FrameError, SubmitError, WorkerError, WorkerExit};
 pub use map::ProcessMap;
-pub use pool::{Builder, ProcessPool, ShutdownOptions};
+pub use pool::{Builder, ProcessPool};
 pub use registry::{DuplicateTask, Registry, Task};
 pub use worker::init;

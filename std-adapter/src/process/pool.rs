@@ -21,7 +21,7 @@ use super::message::{Call, Outcome, ToWorker};
 use super::pipe::{Launch, StartFailure, WorkerProcess};
 use super::registry::{outcome_to_result, Task};
 use super::watchdog::Watchdog;
-use crate::pool::{Remote, TaskError, TaskHandle};
+use crate::pool::{Remote, Shutdown, TaskError, TaskHandle};
 
 /// What the driver does with a task's handle, whatever its result type.
 trait Sink: Send + Sync {
@@ -148,32 +148,6 @@ fn drive(shared: &Shared, slot: usize, mut worker: Option<WorkerProcess>) {
         w.retire();
     }
     shared.set_pid(slot, None);
-}
-
-/// How [`ProcessPool::shutdown`] stops the pool (Python's
-/// `executor.shutdown(wait=..., cancel_futures=...)`).
-///
-/// ```
-/// use spindle_std::process::ShutdownOptions;
-/// let o = ShutdownOptions { cancel_pending: true, ..ShutdownOptions::default() };
-/// assert!(o.wait && o.cancel_pending);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShutdownOptions {
-    /// Return only when every worker has exited (default `true`).
-    pub wait: bool,
-    /// Cancel the tasks still queued: their handles give
-    /// [`TaskError::Cancelled`] (default `false`: they run first).
-    pub cancel_pending: bool,
-}
-
-impl Default for ShutdownOptions {
-    fn default() -> Self {
-        Self {
-            wait: true,
-            cancel_pending: false,
-        }
-    }
 }
 
 /// Configures a [`ProcessPool`]; from [`ProcessPool::builder`].
@@ -351,7 +325,7 @@ impl Builder {
                         drivers: Mutex::new(drivers),
                         workers: self.workers,
                     };
-                    pool.shutdown(ShutdownOptions::default());
+                    pool.shutdown(Shutdown::wait());
                     return Err(BuildError::Start(format!("driver thread: {e}")));
                 }
             }
@@ -489,16 +463,17 @@ impl ProcessPool {
     /// `wait`, returns once all have. Every submitted handle resolves either way.
     ///
     /// ```no_run
-    /// use spindle_std::process::{ProcessPool, ShutdownOptions};
+    /// use spindle_std::pool::Shutdown;
+    /// use spindle_std::process::ProcessPool;
     /// let pool = ProcessPool::new(2).unwrap();
-    /// pool.shutdown(ShutdownOptions { wait: true, cancel_pending: true });
+    /// pool.shutdown(Shutdown::wait().cancel_pending());
     /// assert!(pool.is_shut_down());
     /// ```
-    pub fn shutdown(&self, options: ShutdownOptions) {
+    pub fn shutdown(&self, how: Shutdown) {
         let cancelled: Vec<Job> = {
             let mut q = lock(&self.shared.queue);
             q.closed = true;
-            if options.cancel_pending {
+            if how.cancels_pending() {
                 q.jobs.drain(..).collect()
             } else {
                 Vec::new()
@@ -508,7 +483,7 @@ impl ProcessPool {
         for job in cancelled {
             job.sink.fail(TaskError::Cancelled);
         }
-        if options.wait {
+        if how.waits() {
             let me = thread::current().id();
             let mut drivers = lock(&self.drivers);
             let (mine, others): (Vec<_>, Vec<_>) =
@@ -530,7 +505,7 @@ pub(super) enum Refused {
 impl Drop for ProcessPool {
     /// Shuts down, running what is queued, and waits for the workers to exit.
     fn drop(&mut self) {
-        self.shutdown(ShutdownOptions::default());
+        self.shutdown(Shutdown::wait());
     }
 }
 

@@ -184,7 +184,7 @@ fn run_one<A: DeserializeOwned, R: Serialize>(func: fn(A) -> R, arg: &[u8]) -> O
             Ok(bytes) => Outcome::Value(bytes),
             Err(e) => Outcome::BadResult(e.to_string()),
         },
-        Err(p) => Outcome::Panicked(crate::pool::panic_message(p.as_ref())),
+        Err(p) => Outcome::Panicked(crate::panic::panic_message(p.as_ref())),
     }
 }
 
@@ -197,7 +197,7 @@ fn run_chunk<A: DeserializeOwned, R: Serialize>(func: fn(A) -> R, arg: &[u8]) ->
         .into_iter()
         .map(|a| {
             catch_unwind(AssertUnwindSafe(|| func(a)))
-                .map_err(|p| crate::pool::panic_message(p.as_ref()))
+                .map_err(|p| crate::panic::panic_message(p.as_ref()))
         })
         .collect();
     match postcard::to_allocvec(&out) {

@@ -184,7 +184,7 @@ where
     let outcome = catch_unwind(AssertUnwindSafe(move || f(signal)));
     // A thread that has finished has certainly started.
     shared.started.set();
-    let outcome = outcome.map_err(|payload| super::panic_message(&*payload));
+    let outcome = outcome.map_err(|payload| crate::panic::panic_message(&*payload));
     let _ = shared.result.send(outcome);
 }
 

@@ -202,7 +202,7 @@ impl<T> JoinHandle<T> {
     fn lost(&self, escaped: Option<Box<dyn std::any::Any + Send>>) -> JoinError {
         self.panicked(escaped.map_or_else(
             || "the thread ended without a result".to_owned(),
-            |p| super::panic_message(&*p),
+            |p| crate::panic::panic_message(&*p),
         ))
     }
 

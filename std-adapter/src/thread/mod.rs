@@ -59,15 +59,3 @@ pub use local::{InUse, PerThread};
 pub use stop::{ReadError, StopSource, StopToken, Stopped};
 pub use timer::{PeriodicTimer, Tick, TickError, TickListener, TimerError};
 pub use watchdog::{Pet, Watchdog};
-
-/// The message of a caught panic payload: the `&str` or `String` the panic was
-/// raised with, or a placeholder for other payloads.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
-    }
-}
