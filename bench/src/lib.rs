@@ -477,9 +477,9 @@ pub mod semaphore {
 
 pub mod actor;
 pub mod exchange;
-pub mod poll;
 #[cfg(unix)]
 pub mod io;
+pub mod poll;
 pub mod pool;
 #[cfg(unix)]
 pub mod process;

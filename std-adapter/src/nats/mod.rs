@@ -13,6 +13,10 @@
 //!   `#` -> `>`).
 //! - Remote actors: [`Nats::expose`] puts a local actor's address under a subject,
 //!   [`Nats::serve`] any handler; a [`RemoteAddr`] sends and asks with a timeout.
+//! - The distributed pool: a [`RemotePool`] has the process pool's `submit` /
+//!   `map` surface for the same registered [`Task`](crate::process::Task)s; its
+//!   tasks go through a JetStream work queue to workers running [`serve_tasks`]
+//!   (`spindle worker --nats URL`), at-least-once delivery with exactly-once results.
 //! - [`Codec`]: postcard (the process pool's payloads) by default, JSON for
 //!   services in other languages.
 //!
@@ -37,11 +41,16 @@ mod codec;
 mod connection;
 mod error;
 mod remote_actor;
+mod remote_pool;
 mod subject;
+mod work_queue;
+mod worker;
 
 pub use bridge::{Feed, FeedStats, Publisher, OUTBOX};
 pub use codec::Codec;
 pub use connection::{Nats, NatsOptions};
 pub use error::{AskError, ConnectError, ConnectErrorKind, PublishError, SubscribeError};
 pub use remote_actor::{RemoteAddr, Service};
+pub use remote_pool::{RemotePool, RemotePoolBuilder, RemotePoolError};
 pub use subject::{name_to_subject, pattern_to_subject, subject_to_name};
+pub use worker::{serve_tasks, WorkerOptions, WorkerStats};

@@ -66,10 +66,10 @@ pub use completed::{as_completed, wait, AsCompleted, ReturnWhen, Waited};
 pub use error::{BuildError, SubmitError, TaskError};
 pub use handle::TaskHandle;
 // The process pool (crate::process) completes handles from its worker processes.
-#[cfg(unix)]
-pub(crate) use task::Remote;
 pub use map::Map;
 pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use shutdown::Shutdown;
 pub use state::TaskState;
+#[cfg(unix)]
+pub(crate) use task::Remote;

@@ -6,6 +6,8 @@
 //! nats_peer URL publish SUBJECT COUNT     a local exchange bridged to SUBJECT, COUNT messages
 //! nats_peer URL counter SUBJECT           an actor on a thread exposed under SUBJECT
 //! nats_peer URL closed SUBJECT            the same actor, its mailbox closed at once
+//! nats_peer URL worker POOL [ACK_MS [MAX_DELIVER]]
+//!                                         a distributed-pool worker for the test tasks
 //! ```
 
 use std::io::{BufRead, Write};
@@ -13,8 +15,8 @@ use std::process::ExitCode;
 
 use spindle_core::actor::{Mailbox, Reply};
 use spindle_core::exchange::{Exchange, Overflow};
-use spindle_std::nats::Nats;
-use spindle_std::sync::RawMutex;
+use spindle_std::nats::{serve_tasks, Nats, WorkerOptions};
+use spindle_std::sync::{Event, RawMutex};
 
 /// The exposed actor's messages.
 enum Msg {
@@ -25,7 +27,7 @@ enum Msg {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [url, role, subject, rest @ ..] = args.as_slice() else {
-        eprintln!("usage: nats_peer URL publish|counter|closed SUBJECT [COUNT]");
+        eprintln!("usage: nats_peer URL publish|counter|closed|worker SUBJECT|POOL [..]");
         return ExitCode::from(2);
     };
     let nats = match Nats::connect(url) {
@@ -78,6 +80,27 @@ fn main() -> ExitCode {
             for _ in std::io::stdin().lock().lines() {}
             MAILBOX.addr().close();
             let _ = actor.join();
+        }
+        "worker" => {
+            let mut options = WorkerOptions::default();
+            if let Some(ms) = rest.first().and_then(|v| v.parse().ok()) {
+                options.ack_wait = std::time::Duration::from_millis(ms);
+            }
+            if let Some(k) = rest.get(1).and_then(|v| v.parse().ok()) {
+                options.max_deliver = k;
+            }
+            let stop = Event::new();
+            ready();
+            if let Err(e) = serve_tasks(
+                &nats,
+                subject,
+                &spindle_tests::process_tasks::registry(),
+                &stop,
+                options,
+            ) {
+                eprintln!("nats_peer: {e}");
+                return ExitCode::from(1);
+            }
         }
         other => {
             eprintln!("nats_peer: unknown role `{other}`");
