@@ -38,6 +38,7 @@ pub mod r12_12_generators;
 pub mod r12_13_poll_queues;
 #[cfg(unix)]
 pub mod r12_14_daemon;
+pub mod robots;
 #[cfg(unix)]
 pub mod workers;
 

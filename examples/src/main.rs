@@ -7,6 +7,8 @@
 //! spindle daemon start --pidfile P --log L [--interval SECS]   (and stop, status)
 //! spindle echo --engine pool --addr 127.0.0.1:15000 [--workers N]
 //! spindle echo --engine coop --addr 127.0.0.1:16000 [--max-line BYTES]
+//! spindle robots DIR [--jobs N] [--mode process|thread|sequential]   (recipe 12.8)
+//! spindle robots --generate DIR [--files F] [--lines L] [--seed S]
 //! ```
 
 use std::io::{self, Write};
@@ -58,6 +60,9 @@ enum Command {
         #[arg(long, default_value_t = 8192)]
         max_line: usize,
     },
+    /// Recipe 12.8: the hosts that asked for /robots.txt in a directory of
+    /// gzip-compressed Apache logs (or, with --generate, write sample logs).
+    Robots(spindle_cookbook::robots::cli::RobotsArgs),
 }
 
 /// The echo server's engines.
@@ -191,6 +196,11 @@ fn main() -> ExitCode {
             // Detaching forks: nothing may hold stdout's lock across it.
             drop(out);
             return spindle_cookbook::r12_14_daemon::execute(action);
+        }
+        Command::Robots(args) => {
+            // The job writes its own stdout (raw host bytes) and stderr.
+            drop(out);
+            return spindle_cookbook::robots::cli::execute(args);
         }
         Command::Echo {
             engine,

@@ -162,5 +162,6 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
         .result()
         .map_err(|e| failed(e.to_string()))?;
     writeln!(out, "and a new task runs: primes below 100 = {again}")?;
-    Ok(())
+    // The book's own job: robots.txt hosts from gzip logs, in all three modes.
+    crate::robots::demo::write_demo(out)
 }

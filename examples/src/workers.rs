@@ -13,5 +13,6 @@ use spindle_std::process::Registry;
 /// ```
 pub fn registry() -> Registry {
     let r = Registry::new();
+    let r = crate::robots::register(r);
     crate::r12_08_process_pool::register(r)
 }
