@@ -1,4 +1,3 @@
 //! Shared helpers for the integration tests.
 
-pub mod nats_server;
 pub mod process_tasks;

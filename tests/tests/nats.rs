@@ -13,7 +13,7 @@ use std::time::Duration;
 use spindle_std::nats::{
     pattern_to_subject, AskError, Codec, ConnectErrorKind, Nats, PublishError,
 };
-use spindle_tests::nats_server::NatsServer;
+use spindle_test_support::nats_server::NatsServer;
 
 const PEER: &str = env!("CARGO_BIN_EXE_nats_peer");
 const PATIENCE: Duration = Duration::from_secs(10);

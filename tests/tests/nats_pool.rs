@@ -11,7 +11,7 @@ use std::time::Duration;
 use spindle_std::nats::{Nats, RemotePool, RemotePoolError};
 use spindle_std::pool::TaskError;
 use spindle_std::process::WorkerError;
-use spindle_tests::nats_server::NatsServer;
+use spindle_test_support::nats_server::NatsServer;
 use spindle_tests::process_tasks::{SIGKILL_SELF, SLEEP_MS, SQUARE};
 
 const PEER: &str = env!("CARGO_BIN_EXE_nats_peer");

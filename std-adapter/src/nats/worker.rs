@@ -122,7 +122,7 @@ pub fn serve_tasks(
                         continue;
                     }
                 };
-                let outcome = registry.run(&task.call);
+                let outcome = run_holding(registry, &task, &msg, options.ack_wait);
                 let Ok(bytes) = codec.encode(&ResultMessage {
                     id: task.id,
                     outcome,
@@ -132,7 +132,7 @@ pub fn serve_tasks(
                 let subject = work_queue::results_subject(pool, &task.client);
                 // Result first, then the ack: a crash in between gives a duplicate
                 // result (dropped by id), never a lost one.
-                if publish_persisted(&js, subject, bytes, stop).await {
+                if publish_persisted(&js, subject, bytes, stop, &msg).await {
                     let _ = msg.double_ack().await;
                     stats.done += 1;
                 }
@@ -150,6 +150,7 @@ async fn publish_persisted(
     subject: String,
     bytes: Vec<u8>,
     stop: &Event,
+    task: &jetstream::Message,
 ) -> bool {
     let payload = bytes::Bytes::from(bytes);
     for attempt in 0..240u32 {
@@ -158,12 +159,49 @@ async fn publish_persisted(
                 return true;
             }
         }
+        // Still holding the task: tell the broker, so it does not hand the task
+        // to another worker while this one waits for the broker to come back.
+        let _ = task.ack_with(AckKind::Progress).await;
         let pause = Duration::from_millis(u64::from(50 + attempt.min(9) * 50));
         if pause_or_stop(stop, pause).await {
             return false;
         }
     }
     false
+}
+
+/// Runs the task on a thread of its own while this one tells the broker, every
+/// third of the ack wait, that the task is still being worked on: a long task is
+/// never redelivered while its worker lives, and a dead worker stops the progress
+/// reports, so its task is redelivered one ack wait later.
+fn run_holding(
+    registry: &Registry,
+    task: &TaskMessage,
+    msg: &jetstream::Message,
+    ack_wait: Duration,
+) -> crate::process::message::Outcome {
+    let beat = (ack_wait / 3).max(Duration::from_millis(10));
+    std::thread::scope(|s| {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            let _ = done_tx.send(registry.run(&task.call));
+        });
+        loop {
+            match done_rx.recv_timeout(beat) {
+                Ok(outcome) => return outcome,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = spindle_core::wait::block_on(msg.ack_with(AckKind::Progress));
+                }
+                // The task's thread panicked outside the registry's catch (it
+                // cannot: `Registry::run` catches panics); report it as one.
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return crate::process::message::Outcome::Panicked(
+                        "the task's thread ended without a result".into(),
+                    )
+                }
+            }
+        }
+    })
 }
 
 /// Waits `d` (on the connection's runtime timer); `true` if `stop` was set first.

@@ -11,6 +11,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running `nats-server`.
+///
+/// ```no_run
+/// use spindle_test_support::nats_server::NatsServer;
+/// let Some(server) = NatsServer::start("my_test", &[]) else { return };
+/// println!("connect to {}", server.url);
+/// ```
 pub struct NatsServer {
     child: Option<Child>,
     port: u16,
