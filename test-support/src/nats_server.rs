@@ -83,10 +83,24 @@ impl NatsServer {
         } else {
             self.port.to_string()
         };
-        let mut child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &port, "-js", "-sd"])
+        // Through a small shell that SIGKILLs the server as soon as its stdin (a
+        // pipe from this process) closes: the server dies with this process even
+        // when nothing runs its `Drop` (a `static` in the bench, a killed test).
+        let mut child = Command::new("sh")
+            .args([
+                "-c",
+                "nats-server \"$@\" & pid=$!; read _; kill -9 $pid; wait $pid",
+                "sh",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-js",
+                "-sd",
+            ])
             .arg(&self.store)
             .args(&self.extra)
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -123,10 +137,11 @@ impl NatsServer {
         }
     }
 
-    /// Kills the server with SIGKILL (no clean shutdown).
+    /// Kills the server with SIGKILL (no clean shutdown) and waits until it is gone.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
+            // Closing the shell's stdin makes it SIGKILL the server and wait for it.
+            drop(child.stdin.take());
             let _ = child.wait();
         }
     }

@@ -277,8 +277,19 @@ impl<Q: Serialize, A: DeserializeOwned + Send + 'static> RemoteAddr<Q, A> {
     /// request could not be sent (too large for the server, say), and
     /// [`AskError::Decode`] when the answer is not an `A`.
     pub fn ask_timeout(&self, msg: &Q, timeout: Duration) -> Result<A, AskError> {
-        let ask = self.start_ask(msg, timeout)?;
-        spindle_core::wait::block_on(ask)
+        let bytes = self.nats.encode(msg)?;
+        // A blocking ask needs no hop to the runtime's thread: polled here, inside
+        // the runtime's context (for the request's timer), it is one hand-off
+        // shorter than the async form, which must run on the runtime to be
+        // executor-agnostic.
+        let _runtime = self.nats.enter();
+        spindle_core::wait::block_on(ask_bytes(
+            self.nats.inner.client.clone(),
+            self.subject.clone(),
+            bytes,
+            timeout,
+            self.nats.codec(),
+        ))
     }
 
     /// [`ask_timeout`](Self::ask_timeout), as a future for any executor.
@@ -292,33 +303,14 @@ impl<Q: Serialize, A: DeserializeOwned + Send + 'static> RemoteAddr<Q, A> {
         timeout: Duration,
     ) -> Result<impl std::future::Future<Output = Result<A, AskError>>, AskError> {
         let bytes = self.nats.encode(msg)?;
-        let client = self.nats.inner.client.clone();
-        let subject = self.subject.clone();
-        let codec = self.nats.codec();
-        let asked = self.nats.spawn(async move {
-            let request = async_nats::Request::new()
-                .payload(bytes.into())
-                .timeout(Some(timeout));
-            let answer = client
-                .send_request(subject.clone(), request)
-                .await
-                .map_err(|e| match e.kind() {
-                    RequestErrorKind::NoResponders => AskError::NoResponders {
-                        subject: subject.clone(),
-                    },
-                    RequestErrorKind::TimedOut => AskError::TimedOut {
-                        subject: subject.clone(),
-                        after: timeout,
-                    },
-                    RequestErrorKind::Other => {
-                        AskError::Publish(PublishError::Disconnected(e.to_string()))
-                    }
-                })?;
-            codec
-                .decode::<Answer<A>>(&answer.payload)
-                .map_err(AskError::Decode)?
-                .map_err(AskError::Remote)
-        });
+        let asked = ask_bytes(
+            self.nats.inner.client.clone(),
+            self.subject.clone(),
+            bytes,
+            timeout,
+            self.nats.codec(),
+        );
+        let asked = self.nats.spawn(asked);
         Ok(async move {
             asked.await.map_err(|_| {
                 AskError::Publish(PublishError::Disconnected(
@@ -327,4 +319,34 @@ impl<Q: Serialize, A: DeserializeOwned + Send + 'static> RemoteAddr<Q, A> {
             })?
         })
     }
+}
+
+/// One request/reply: the answer decoded, or why there is none.
+async fn ask_bytes<A: DeserializeOwned>(
+    client: async_nats::Client,
+    subject: String,
+    bytes: Vec<u8>,
+    timeout: Duration,
+    codec: Codec,
+) -> Result<A, AskError> {
+    let request = async_nats::Request::new()
+        .payload(bytes.into())
+        .timeout(Some(timeout));
+    let answer = client
+        .send_request(subject.clone(), request)
+        .await
+        .map_err(|e| match e.kind() {
+            RequestErrorKind::NoResponders => AskError::NoResponders {
+                subject: subject.clone(),
+            },
+            RequestErrorKind::TimedOut => AskError::TimedOut {
+                subject: subject.clone(),
+                after: timeout,
+            },
+            RequestErrorKind::Other => AskError::Publish(PublishError::Disconnected(e.to_string())),
+        })?;
+    codec
+        .decode::<Answer<A>>(&answer.payload)
+        .map_err(AskError::Decode)?
+        .map_err(AskError::Remote)
 }
