@@ -244,7 +244,29 @@ pub fn cases() -> Vec<Case> {
     ];
     #[cfg(unix)]
     cases.extend(io_cases());
+    // Only where a broker can be started (the bench starts its own nats-server).
+    if nats::available() {
+        cases.extend(nats_cases());
+    }
     cases
+}
+
+/// `nats/`: the broker rows (bench/src/nats.rs).
+fn nats_cases() -> Vec<Case> {
+    vec![
+        Case::new(
+            "nats/roundtrip",
+            "one ask round trip through a local nats-server (RemoteAddr::ask_timeout to Nats::serve); ns per round trip",
+            nats::roundtrip_spindle,
+        )
+        .peer("async-nats request/reply", nats::roundtrip_async_nats),
+        Case::new(
+            "nats/pool-throughput",
+            "tiny tasks through the distributed pool with 2 local workers (JetStream, file storage), all submitted then collected; ns per task",
+            nats::pool_throughput_spindle,
+        )
+        .peer("ProcessPool, 2 workers (reference)", nats::pool_throughput_process),
+    ]
 }
 
 /// `io/echo-throughput-k*`: requests per second are `1e9 / ns per op`.
@@ -513,6 +535,8 @@ pub mod actor;
 pub mod exchange;
 #[cfg(unix)]
 pub mod io;
+#[cfg(unix)]
+pub mod nats;
 pub mod poll;
 pub mod pool;
 #[cfg(unix)]
@@ -531,7 +555,7 @@ mod tests {
         // does not); tests/process_roundtrip.rs runs them through the binary.
         for case in cases()
             .into_iter()
-            .filter(|c| !c.name.starts_with("process/"))
+            .filter(|c| !c.name.starts_with("process/") && !c.name.starts_with("nats/"))
         {
             (case.spindle)(1000);
             for peer in &case.peers {

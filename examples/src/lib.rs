@@ -39,6 +39,8 @@ pub mod r12_13_poll_queues;
 #[cfg(unix)]
 pub mod r12_14_daemon;
 pub mod robots;
+#[cfg(all(unix, feature = "nats"))]
+pub mod worker;
 #[cfg(unix)]
 pub mod workers;
 

@@ -9,6 +9,8 @@
 //! spindle echo --engine coop --addr 127.0.0.1:16000 [--max-line BYTES]
 //! spindle robots DIR [--jobs N] [--mode process|thread|sequential]   (recipe 12.8)
 //! spindle robots --generate DIR [--files F] [--lines L] [--seed S]
+//! spindle robots DIR --nats URL           (the distributed pool; workers below)
+//! spindle worker --nats URL [--pool NAME]
 //! ```
 
 use std::io::{self, Write};
@@ -63,6 +65,21 @@ enum Command {
     /// Recipe 12.8: the hosts that asked for /robots.txt in a directory of
     /// gzip-compressed Apache logs (or, with --generate, write sample logs).
     Robots(spindle_cookbook::robots::cli::RobotsArgs),
+    /// A worker of the distributed pool over NATS: serves the cookbook's tasks
+    /// (the process pool's, robots included) until Ctrl-C / SIGTERM.
+    #[cfg(all(unix, feature = "nats"))]
+    Worker {
+        /// The NATS server, e.g. nats://127.0.0.1:4222 (credentials: user:pass@host).
+        #[arg(long, value_name = "URL")]
+        nats: String,
+        /// The pool to serve.
+        #[arg(long, default_value = spindle_cookbook::robots::distributed::POOL)]
+        pool: String,
+        /// Seconds a worker may hold a task before the broker gives it to another
+        /// (applies when this worker creates the pool's queue).
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        ack_wait: Option<u64>,
+    },
 }
 
 /// The echo server's engines.
@@ -196,6 +213,27 @@ fn main() -> ExitCode {
             // Detaching forks: nothing may hold stdout's lock across it.
             drop(out);
             return spindle_cookbook::r12_14_daemon::execute(action);
+        }
+        #[cfg(all(unix, feature = "nats"))]
+        Command::Worker {
+            nats,
+            pool,
+            ack_wait,
+        } => {
+            let ack_wait = ack_wait.map(std::time::Duration::from_secs);
+            return match spindle_cookbook::worker::run(&nats, &pool, ack_wait) {
+                Ok(stats) => {
+                    println!(
+                        "worker: stopped after {} task(s) ({} malformed message(s) dropped)",
+                        stats.done, stats.malformed
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: worker: {e}");
+                    ExitCode::FAILURE
+                }
+            };
         }
         Command::Robots(args) => {
             // The job writes its own stdout (raw host bytes) and stderr.

@@ -39,6 +39,8 @@ pub mod daemon;
 pub mod exchange;
 #[cfg(unix)]
 pub mod io;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod panic;
 #[cfg(unix)]
 pub mod poll;

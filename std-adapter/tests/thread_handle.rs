@@ -235,7 +235,7 @@ fn many_threads_spawn_and_join() {
         })
         .collect();
     let sum: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
-    assert_eq!(sum, (0..32u64).map(|i| i * i).sum());
+    assert_eq!(sum, (0..32u64).map(|i| i * i).sum::<u64>());
 }
 
 #[test]

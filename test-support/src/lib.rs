@@ -19,6 +19,8 @@
 pub mod alloc_count;
 #[cfg(loom)]
 pub mod loom_model;
+#[cfg(not(loom))]
+pub mod nats_server;
 pub mod poll;
 pub mod wakers;
 pub mod watchdog;

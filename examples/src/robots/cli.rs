@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! spindle robots DIR [--jobs N] [--mode process|thread|sequential]
+//! spindle robots DIR --nats URL          (workers: `spindle worker --nats URL`)
 //! spindle robots --generate DIR [--files F] [--lines L] [--seed S]
 //! ```
 //!
@@ -36,6 +37,16 @@ pub struct RobotsArgs {
     /// How the files are spread over the cores.
     #[arg(long, value_enum, default_value_t = DEFAULT_MODE, conflicts_with = "generate")]
     pub mode: Mode,
+    /// Run on the distributed pool of this NATS server (workers: `spindle worker
+    /// --nats URL` on any machine that sees DIR at the same path).
+    #[cfg(all(unix, feature = "nats"))]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["generate", "mode", "jobs"])]
+    pub nats: Option<String>,
+    /// With --nats: seconds a worker may hold one file before the broker gives it
+    /// to another (applies when this run creates the pool's queue).
+    #[cfg(all(unix, feature = "nats"))]
+    #[arg(long, value_name = "SECS", requires = "nats", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub ack_wait: Option<u64>,
     /// Write sample logs into DIR instead of reading it.
     #[arg(long)]
     pub generate: bool,
@@ -76,7 +87,14 @@ pub fn execute(args: RobotsArgs) -> ExitCode {
     }
     let total: u64 = files.iter().map(|f| f.bytes).sum();
     let progress = Progress::on_stderr(files.len() as u64, total);
-    let results = scan_all(&files, &Settings::new(args.mode, jobs), &progress);
+    #[allow(unused_mut)]
+    let mut settings = Settings::new(args.mode, jobs);
+    #[cfg(all(unix, feature = "nats"))]
+    {
+        settings.nats = args.nats.clone();
+        settings.ack_wait = args.ack_wait.map(std::time::Duration::from_secs);
+    }
+    let results = scan_all(&files, &settings, &progress);
     progress.finish();
     let report = match results {
         Ok(results) => Report::merge(results),

@@ -29,6 +29,8 @@
 pub mod cli;
 #[cfg(unix)]
 pub mod demo;
+#[cfg(all(unix, feature = "nats"))]
+pub mod distributed;
 pub mod generate;
 pub mod gzip;
 pub mod line;

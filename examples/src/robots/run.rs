@@ -132,6 +132,14 @@ pub struct Settings {
     /// [`workers::registry`](crate::workers::registry) first thing in `main` (the
     /// `spindle` binary does).
     pub worker_program: Option<PathBuf>,
+    /// A NATS server: run on its distributed pool instead (`--nats URL`; the
+    /// `mode` is then ignored). See [`distributed`](super::distributed).
+    #[cfg(all(unix, feature = "nats"))]
+    pub nats: Option<String>,
+    /// With `nats`: the ack wait of the pool's queue (default
+    /// [`ACK_WAIT`](super::distributed::ACK_WAIT)).
+    #[cfg(all(unix, feature = "nats"))]
+    pub ack_wait: Option<Duration>,
 }
 
 impl Settings {
@@ -147,6 +155,10 @@ impl Settings {
             mode,
             jobs,
             worker_program: None,
+            #[cfg(all(unix, feature = "nats"))]
+            nats: None,
+            #[cfg(all(unix, feature = "nats"))]
+            ack_wait: None,
         }
     }
 }
@@ -159,6 +171,10 @@ pub fn scan_all(
     progress: &Progress,
 ) -> Result<Vec<Result<FileScan, ScanError>>, RunError> {
     let jobs = settings.jobs.clamp(1, files.len().max(1));
+    #[cfg(all(unix, feature = "nats"))]
+    if let Some(url) = &settings.nats {
+        return super::distributed::on_nats(files, url, settings.ack_wait, progress);
+    }
     match settings.mode {
         Mode::Sequential => Ok(files
             .iter()

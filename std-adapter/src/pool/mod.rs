@@ -70,6 +70,7 @@ pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use shutdown::Shutdown;
 pub use state::TaskState;
-// The process pool (crate::process) completes handles from its worker processes.
+// The process pool (crate::process) and the distributed pool (crate::nats)
+// complete handles from outside.
 #[cfg(unix)]
 pub(crate) use task::Remote;

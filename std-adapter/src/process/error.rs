@@ -134,6 +134,14 @@ pub enum WorkerError {
     Start(String),
     /// The pool's initializer failed in the worker that was to run the task.
     Init(String),
+    /// A distributed pool's task was delivered this many times and no worker ever
+    /// finished it (each one died or ran past the ack wait): it is not tried again.
+    GaveUp {
+        /// How many times it was delivered.
+        deliveries: u32,
+    },
+    /// A distributed pool could not reach its broker for this task.
+    Broker(String),
 }
 
 impl fmt::Display for WorkerError {
@@ -150,6 +158,11 @@ impl fmt::Display for WorkerError {
             Self::BadResult(why) => write!(f, "the result did not survive serialization: {why}"),
             Self::Start(why) => write!(f, "no worker could be started: {why}"),
             Self::Init(why) => write!(f, "the worker's initializer failed: {why}"),
+            Self::GaveUp { deliveries } => write!(
+                f,
+                "delivered {deliveries} times, and no worker finished it (each died or timed out)"
+            ),
+            Self::Broker(why) => write!(f, "the broker could not take or return the task: {why}"),
         }
     }
 }
@@ -199,6 +212,8 @@ pub enum SubmitError<A> {
     /// This program's registry (given to [`init`](super::init)) has no task of
     /// this name, so no worker could run it.
     NotRegistered(A, &'static str),
+    /// A distributed pool's broker did not accept the task (it is not queued).
+    Broker(A, String),
 }
 
 impl<A> SubmitError<A> {
@@ -211,7 +226,10 @@ impl<A> SubmitError<A> {
     /// ```
     pub fn into_inner(self) -> A {
         match self {
-            Self::ShutDown(a) | Self::Encode(a, _) | Self::NotRegistered(a, _) => a,
+            Self::ShutDown(a)
+            | Self::Encode(a, _)
+            | Self::NotRegistered(a, _)
+            | Self::Broker(a, _) => a,
         }
     }
 }
@@ -226,6 +244,7 @@ impl<A> fmt::Debug for SubmitError<A> {
                 .field(&"..")
                 .field(n)
                 .finish(),
+            Self::Broker(_, e) => f.debug_tuple("Broker").field(&"..").field(e).finish(),
         }
     }
 }
@@ -236,6 +255,7 @@ impl<A> fmt::Display for SubmitError<A> {
             Self::ShutDown(_) => f.write_str("the process pool is shut down"),
             Self::Encode(_, e) => write!(f, "the argument could not be sent: {e}"),
             Self::NotRegistered(_, n) => write!(f, "no task named {n:?} is registered"),
+            Self::Broker(_, e) => write!(f, "the broker did not accept the task: {e}"),
         }
     }
 }

@@ -53,4 +53,7 @@ pub use error::{BuildError, FrameError, SubmitError, WorkerError, WorkerExit};
 pub use map::ProcessMap;
 pub use pool::{Builder, ProcessPool};
 pub use registry::{DuplicateTask, Registry, Task};
+// The distributed pool (crate::nats) completes the same handles from the same outcomes.
+#[cfg(feature = "nats")]
+pub(crate) use registry::outcome_to_result;
 pub use worker::init;

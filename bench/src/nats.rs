@@ -1,0 +1,160 @@
+//! NATS cases (`spindle_std::nats`, recipes 12.8, 12.10 and 12.11 beyond one
+//! machine), against a `nats-server` the bench starts itself on loopback; the rows
+//! are listed only where `nats-server` is installed.
+//!
+//! - `nats/roundtrip`: one `ask` round trip to a served subject (`RemoteAddr::
+//!   ask_timeout` to `Nats::serve`), against a plain async-nats request to a plain
+//!   async-nats responder on the same server: what spindle's layer (its runtime
+//!   hand-off, codec and serving thread) adds. One op = one request and its answer.
+//! - `nats/pool-throughput`: tiny tasks (`n * n`) through the distributed pool
+//!   with 2 local workers (threads running `serve_tasks`), all submitted then all
+//!   collected, beside the process pool with 2 workers (a reference: what the
+//!   broker's persistence costs against two pipes). One op = one task.
+
+use super::*;
+
+use std::sync::OnceLock;
+
+use futures::StreamExt;
+use spindle_std::nats::{serve_tasks, Nats, RemoteAddr, RemotePool, Service, WorkerOptions};
+use spindle_std::process::ProcessPool;
+use spindle_std::sync::Event;
+use spindle_test_support::nats_server::NatsServer;
+
+use crate::process::{registry, SQUARE};
+
+/// Whether the rows can run here.
+pub fn available() -> bool {
+    std::process::Command::new("nats-server")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
+struct Setup {
+    _server: NatsServer,
+    nats: Nats,
+    _echo: Service,
+    echo: RemoteAddr<u64, u64>,
+    raw: tokio::runtime::Runtime,
+    raw_client: async_nats::Client,
+    pool: RemotePool,
+}
+
+fn setup() -> &'static Setup {
+    static SETUP: OnceLock<Setup> = OnceLock::new();
+    SETUP.get_or_init(|| {
+        let server = NatsServer::start("spindle-bench nats/", &[]).expect("nats-server");
+        let nats = Nats::connect(&server.url).expect("connect");
+        let echo_svc = nats
+            .serve("bench.echo", |n: u64| Ok::<_, String>(n))
+            .expect("serve");
+        let echo = nats.remote::<u64, u64>("bench.echo");
+        let raw = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let url = server.url.clone();
+        let raw_client = raw.block_on(async move {
+            let client = async_nats::connect(url).await.expect("connect");
+            let mut sub = client.subscribe("bench.raw").await.expect("subscribe");
+            let responder = client.clone();
+            tokio::spawn(async move {
+                while let Some(msg) = sub.next().await {
+                    if let Some(reply) = msg.reply {
+                        let _ = responder.publish(reply, msg.payload).await;
+                    }
+                }
+            });
+            client.flush().await.expect("flush");
+            client
+        });
+        let pool = RemotePool::builder("bench").connect(&nats).expect("pool");
+        for _ in 0..2 {
+            let nats = nats.clone();
+            std::thread::spawn(move || {
+                static NEVER: Event = Event::new();
+                let _ = serve_tasks(
+                    &nats,
+                    "bench",
+                    &registry(),
+                    &NEVER,
+                    WorkerOptions::default(),
+                );
+            });
+        }
+        Setup {
+            _server: server,
+            nats,
+            _echo: echo_svc,
+            echo,
+            raw,
+            raw_client,
+            pool,
+        }
+    })
+}
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// spindle: `RemoteAddr::ask_timeout` to a subject served by `Nats::serve`.
+pub fn roundtrip_spindle(iters: u64) -> Duration {
+    let s = setup();
+    let t0 = Instant::now();
+    for i in 0..iters {
+        let got = s.echo.ask_timeout(&i, PATIENCE).expect("an answer");
+        black_box(got);
+    }
+    let d = t0.elapsed();
+    black_box(&s.nats);
+    d
+}
+
+/// async-nats: `client.request` to a plain responder task, on a tokio runtime.
+pub fn roundtrip_async_nats(iters: u64) -> Duration {
+    let s = setup();
+    let client = s.raw_client.clone();
+    s.raw.block_on(async move {
+        let t0 = Instant::now();
+        for i in 0..iters {
+            let answer = client
+                .request("bench.raw", postcard::to_allocvec(&i).unwrap().into())
+                .await
+                .expect("an answer");
+            black_box(answer.payload);
+        }
+        t0.elapsed()
+    })
+}
+
+/// spindle: `RemotePool::submit` of `iters` tiny tasks, then every result.
+pub fn pool_throughput_spindle(iters: u64) -> Duration {
+    let pool = &setup().pool;
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..iters)
+        .map(|n| pool.submit(SQUARE, n).expect("submit"))
+        .collect();
+    for (n, h) in handles.into_iter().enumerate() {
+        let n = n as u64;
+        assert_eq!(h.result(), Ok(n.wrapping_mul(n)));
+    }
+    t0.elapsed()
+}
+
+/// The process pool with 2 workers, the same tasks (a reference).
+pub fn pool_throughput_process(iters: u64) -> Duration {
+    static POOL: OnceLock<ProcessPool> = OnceLock::new();
+    let pool = POOL.get_or_init(|| ProcessPool::new(2).expect("a process pool"));
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..iters)
+        .map(|n| pool.submit(SQUARE, n).expect("submit"))
+        .collect();
+    for (n, h) in handles.into_iter().enumerate() {
+        let n = n as u64;
+        assert_eq!(h.result(), Ok(n.wrapping_mul(n)));
+    }
+    t0.elapsed()
+}
