@@ -7,7 +7,7 @@
 //! Here the same map-reduce has one module per step:
 //!
 //! - [`gzip`]: a file as the stream of its decompressed members;
-//! - [`line`]: one line's host and whether it asked for `/robots.txt`;
+//! - [`line`](mod@line): one line's host and whether it asked for `/robots.txt`;
 //! - [`scan`]: the per-file scan, a plain function of serde values;
 //! - [`run`]: the files of a directory, scanned in one of the [`Mode`]s;
 //! - [`report`]: the merge, the output and the summary;

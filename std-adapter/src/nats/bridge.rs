@@ -43,7 +43,7 @@ struct Outbox {
 }
 
 /// An exchange subscriber that publishes each message to a NATS subject; see the
-/// [module docs](self).
+/// [module docs](crate::nats).
 ///
 /// ```no_run
 /// use spindle_std::nats::Nats;

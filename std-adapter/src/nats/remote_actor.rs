@@ -208,7 +208,7 @@ impl Nats {
 }
 
 /// An actor (or any service) on another process or machine, reached through NATS;
-/// the remote counterpart of [`Addr`]. See the [module docs](self).
+/// the remote counterpart of [`Addr`]. See the [module docs](crate::nats).
 pub struct RemoteAddr<Q, A> {
     nats: Nats,
     subject: String,

@@ -120,7 +120,7 @@ impl RemotePoolBuilder {
 }
 
 /// A pool of workers reached through a NATS JetStream work queue; see the
-/// [module docs](self).
+/// [module docs](crate::nats).
 ///
 /// ```no_run
 /// use spindle_std::nats::{Nats, RemotePool};

@@ -1,43 +1,6 @@
-//! [`Broadcast`]: the shared-ring flavour of recipe 12.11's publish/subscribe.
-//!
-//! [`Exchange`](super::Exchange) gives every subscriber its own queue and its own
-//! overflow policy: right when subscribers are different things (a queue, an actor,
-//! a tap) and a slow one must not cost the others their messages. When every
-//! subscriber is a reader of the same stream, one ring shared by all of them is
-//! cheaper: a message is written once, each [`BroadcastReceiver`] is only a cursor
-//! into the ring, and a receiver that falls more than `N` messages behind is told
-//! exactly how many it missed ([`BroadcastRecvError::Lagged`]) instead of holding the
-//! publisher up. This is the design of `tokio::sync::broadcast` and embassy-sync's
-//! `PubSubChannel`, without a heap. Pick the flavour per exchange.
-//!
-//! | | [`Exchange`](super::Exchange) | [`Broadcast`] |
-//! |---|---|---|
-//! | storage | a queue per subscriber | one ring of `N` messages |
-//! | subscribers | anything implementing `Subscriber` | [`BroadcastReceiver`] cursors |
-//! | slow subscriber | its own `Overflow` policy | skips ahead, told how many it missed |
-//! | publisher waits? | with `Overflow::Wait` | never |
-//! | message type | `T: Clone` | `T: Clone` (cloned once per receive) |
-//!
-//! The ring's raw exclusion `R` guards each publish and each receive for the time
-//! of one clone: with `CriticalSectionRawMutex` an interrupt handler may publish
-//! (`try_send` never waits) while tasks receive.
-//!
-//! ```
-//! use spindle_core::exchange::{Broadcast, BroadcastTryRecvError};
-//! use spindle_core::raw::CriticalSectionRawMutex;
-//!
-//! static TICKS: Broadcast<CriticalSectionRawMutex, u32, 4> = Broadcast::new();
-//!
-//! let mut fast = TICKS.subscribe();
-//! let mut slow = TICKS.subscribe();
-//! for n in 0..6 {
-//!     TICKS.try_send(n).unwrap(); // from the timer interrupt, say
-//!     assert_eq!(fast.try_recv(), Ok(n));
-//! }
-//! // `slow` read nothing: the ring kept the newest four, and says two were lost.
-//! assert_eq!(slow.try_recv(), Err(BroadcastTryRecvError::Lagged(2)));
-//! assert_eq!(slow.try_recv(), Ok(2));
-//! ```
+//! [`Broadcast`]: the shared-ring flavour of recipe 12.11's publish/subscribe, for
+//! many readers of one stream (each a cursor into one ring; lagging readers are told
+//! how many messages they missed). The type's docs compare it with `Exchange`.
 
 mod error;
 
@@ -91,7 +54,46 @@ impl<T: Clone, const N: usize> Ring<T, N> {
 }
 
 /// A publish/subscribe hub whose subscribers share one ring of `N` messages of `T`,
-/// guarded by the raw exclusion `R`. See the [module docs](self).
+/// guarded by the raw exclusion `R`: the shared-ring flavour of recipe 12.11.
+///
+/// [`Exchange`](super::Exchange) gives every subscriber its own queue and its own
+/// overflow policy: right when subscribers are different things (a queue, an actor,
+/// a tap) and a slow one must not cost the others their messages. When every
+/// subscriber is a reader of the same stream, one ring shared by all of them is
+/// cheaper: a message is written once, each [`BroadcastReceiver`] is only a cursor
+/// into the ring, and a receiver that falls more than `N` messages behind is told
+/// exactly how many it missed ([`BroadcastRecvError::Lagged`]) instead of holding the
+/// publisher up. This is the design of `tokio::sync::broadcast` and embassy-sync's
+/// `PubSubChannel`, without a heap. Pick the flavour per exchange.
+///
+/// | | [`Exchange`](super::Exchange) | [`Broadcast`] |
+/// |---|---|---|
+/// | storage | a queue per subscriber | one ring of `N` messages |
+/// | subscribers | anything implementing `Subscriber` | [`BroadcastReceiver`] cursors |
+/// | slow subscriber | its own `Overflow` policy | skips ahead, told how many it missed |
+/// | publisher waits? | with `Overflow::Wait` | never |
+/// | message type | `T: Clone` | `T: Clone` (cloned once per receive) |
+///
+/// The ring's raw exclusion `R` guards each publish and each receive for the time
+/// of one clone: with `CriticalSectionRawMutex` an interrupt handler may publish
+/// (`try_send` never waits) while tasks receive.
+///
+/// ```
+/// use spindle_core::exchange::{Broadcast, BroadcastTryRecvError};
+/// use spindle_core::raw::CriticalSectionRawMutex;
+///
+/// static TICKS: Broadcast<CriticalSectionRawMutex, u32, 4> = Broadcast::new();
+///
+/// let mut fast = TICKS.subscribe();
+/// let mut slow = TICKS.subscribe();
+/// for n in 0..6 {
+///     TICKS.try_send(n).unwrap(); // from the timer interrupt, say
+///     assert_eq!(fast.try_recv(), Ok(n));
+/// }
+/// // `slow` read nothing: the ring kept the newest four, and says two were lost.
+/// assert_eq!(slow.try_recv(), Err(BroadcastTryRecvError::Lagged(2)));
+/// assert_eq!(slow.try_recv(), Ok(2));
+/// ```
 ///
 /// `N = 0` is rejected when the program is built (`cargo build`; `cargo check` does
 /// not evaluate the assertion).
