@@ -23,9 +23,9 @@ impl Drop for Worker {
     }
 }
 
-fn worker(url: &str) -> Worker {
+fn worker(url: &str, ack_wait: &str) -> Worker {
     let mut child = Command::new(SPINDLE)
-        .args(["worker", "--nats", url, "--ack-wait", "1"])
+        .args(["worker", "--nats", url, "--ack-wait", ack_wait])
         .stdout(Stdio::piped())
         .spawn()
         .expect("spindle worker starts");
@@ -58,6 +58,29 @@ fn robots(dir: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The job on the broker, started in the background (for a fault in the middle).
+fn robots_in_background(dir: &Path, url: &str, ack_wait: &str) -> Child {
+    Command::new(SPINDLE)
+        .arg("robots")
+        .arg(dir)
+        .args(["--nats", url, "--ack-wait", ack_wait])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The job's output once it finished, checked against the sequential run.
+fn assert_same_as_sequential(job: Child, dir: &Path) {
+    let out = job.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, sequential(dir));
+}
+
 fn sequential(dir: &Path) -> Vec<u8> {
     let out = robots(dir, &["--mode", "sequential"]);
     assert!(out.status.success());
@@ -71,7 +94,7 @@ fn two_workers_give_the_sequential_output() {
         return;
     };
     let dir = logs("3000");
-    let _w = [worker(&server.url), worker(&server.url)];
+    let _w = [worker(&server.url, "1"), worker(&server.url, "1")];
     let out = robots(dir.path(), &["--nats", &server.url, "--ack-wait", "1"]);
     assert!(
         out.status.success(),
@@ -87,26 +110,13 @@ fn a_worker_killed_mid_job_changes_nothing() {
         return;
     };
     let dir = logs("40000");
-    let mut doomed = worker(&server.url);
-    let _survivor = worker(&server.url);
-    let job = Command::new(SPINDLE)
-        .arg("robots")
-        .arg(dir.path())
-        .args(["--nats", &server.url, "--ack-wait", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut doomed = worker(&server.url, "1");
+    let _survivor = worker(&server.url, "1");
+    let job = robots_in_background(dir.path(), &server.url, "1");
     std::thread::sleep(Duration::from_millis(60));
     doomed.0.kill().unwrap();
     doomed.0.wait().unwrap();
-    let out = job.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.stdout, sequential(dir.path()));
+    assert_same_as_sequential(job, dir.path());
 }
 
 #[test]
@@ -115,24 +125,11 @@ fn a_broker_restart_mid_job_changes_nothing() {
         return;
     };
     let dir = logs("40000");
-    let _w = [worker(&server.url), worker(&server.url)];
-    let job = Command::new(SPINDLE)
-        .arg("robots")
-        .arg(dir.path())
-        .args(["--nats", &server.url, "--ack-wait", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let _w = [worker(&server.url, "5"), worker(&server.url, "5")];
+    let job = robots_in_background(dir.path(), &server.url, "5");
     std::thread::sleep(Duration::from_millis(150));
     server.restart();
-    let out = job.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.stdout, sequential(dir.path()));
+    assert_same_as_sequential(job, dir.path());
 }
 
 #[test]

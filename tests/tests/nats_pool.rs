@@ -102,12 +102,12 @@ fn a_broker_restart_mid_job_loses_nothing() {
     };
     let nats = Nats::connect(&server.url).unwrap();
     let pool = RemotePool::builder("survivors")
-        .ack_wait(Duration::from_secs(2))
+        .ack_wait(Duration::from_secs(5))
         .connect(&nats)
         .unwrap();
     let _w = [
-        worker(&server.url, "survivors", 2_000, 5),
-        worker(&server.url, "survivors", 2_000, 5),
+        worker(&server.url, "survivors", 5_000, 5),
+        worker(&server.url, "survivors", 5_000, 5),
     ];
     let handles: Vec<_> = (0..20u64)
         .map(|n| pool.submit(SLEEP_MS, 40 + n).unwrap())

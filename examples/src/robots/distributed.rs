@@ -5,14 +5,13 @@
 //! directory: the task carries the file's absolute path, not its bytes, so a file
 //! of any size fits in a message). The output is the same as `--mode sequential`.
 
-use std::path::Path;
 use std::time::Duration;
 
 use spindle_std::nats::{Nats, RemotePool};
 
 use super::progress::Progress;
-use super::run::{LogFile, RunError};
-use super::scan::{FileScan, ScanError, ScanErrorKind, ScanJob, SCAN};
+use super::run::{submit_each, LogFile, RunError};
+use super::scan::{FileScan, ScanError, ScanJob, SCAN};
 
 /// The pool the job's tasks go to (and `spindle worker` serves by default).
 pub const POOL: &str = "robots";
@@ -32,33 +31,10 @@ pub fn on_nats(
         .ack_wait(ack_wait.unwrap_or(ACK_WAIT))
         .connect(&nats)
         .map_err(|e| RunError::Pool(e.to_string()))?;
-    let failed = |path: &Path, e: String| ScanError {
-        path: path.to_path_buf(),
-        kind: ScanErrorKind::Worker(e),
-    };
-    let handles: Vec<_> = files
-        .iter()
-        .map(|f| {
-            // Workers elsewhere resolve the path on their own file system.
-            let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
-            let handle = pool
-                .submit(SCAN, ScanJob { path })
-                .map_err(|e| failed(&f.path, e.to_string()))?;
-            let (p, bytes) = (progress.clone(), f.bytes);
-            handle.add_done_callback(move |_| {
-                p.bytes(bytes);
-                p.file_done();
-            });
-            Ok(handle)
-        })
-        .collect();
-    Ok(handles
-        .into_iter()
-        .zip(files)
-        .map(|(handle, f)| {
-            handle?
-                .result()
-                .unwrap_or_else(|e| Err(failed(&f.path, e.to_string())))
-        })
-        .collect())
+    Ok(submit_each(files, progress, |f| {
+        // Workers elsewhere resolve the path on their own file system.
+        let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
+        pool.submit(SCAN, ScanJob { path })
+            .map_err(|e| e.to_string())
+    }))
 }

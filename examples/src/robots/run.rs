@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 #[cfg(unix)]
 use std::time::Duration;
 
+#[cfg(unix)]
+use spindle_std::pool::TaskHandle;
 use spindle_std::pool::ThreadPool;
 
 use super::progress::Progress;
@@ -246,19 +248,39 @@ fn on_processes(
         builder = builder.program(program);
     }
     let pool = builder.build().map_err(|e| RunError::Pool(e.to_string()))?;
-    let worker_error = |path: &Path, e: String| ScanError {
+    Ok(submit_each(files, progress, |f| {
+        let job = ScanJob {
+            path: f.path.clone(),
+        };
+        pool.submit(SCAN, job)
+            .map_err(|e: SubmitError<ScanJob>| e.to_string())
+    }))
+}
+
+/// A worker error naming its file.
+#[cfg(unix)]
+fn worker_error(path: &Path, e: String) -> ScanError {
+    ScanError {
         path: path.to_path_buf(),
         kind: ScanErrorKind::Worker(e),
-    };
+    }
+}
+
+/// One task per file through `submit` (a process or distributed pool), each file
+/// counted on `progress` when its task is done, the results in the order of
+/// `files`; a file whose task was refused or failed gets its own error.
+#[cfg(unix)]
+pub(crate) fn submit_each(
+    files: &[LogFile],
+    progress: &Progress,
+    mut submit: impl FnMut(&LogFile) -> Result<TaskHandle<Result<FileScan, ScanError>>, String>,
+) -> Vec<Result<FileScan, ScanError>> {
     let handles: Vec<_> = files
         .iter()
         .map(|f| {
-            let job = ScanJob {
-                path: f.path.clone(),
-            };
-            let handle = pool.submit(SCAN, job).map_err(|e: SubmitError<ScanJob>| {
+            let handle = submit(f).map_err(|e| {
                 progress.file_done();
-                worker_error(&f.path, e.to_string())
+                worker_error(&f.path, e)
             })?;
             // A worker reports nothing until its file is done: count it then.
             let (p, bytes) = (progress.clone(), f.bytes);
@@ -269,7 +291,7 @@ fn on_processes(
             Ok(handle)
         })
         .collect();
-    Ok(handles
+    handles
         .into_iter()
         .zip(files)
         .map(|(handle, f)| {
@@ -277,5 +299,5 @@ fn on_processes(
                 .result()
                 .unwrap_or_else(|e| Err(worker_error(&f.path, e.to_string())))
         })
-        .collect())
+        .collect()
 }
