@@ -122,8 +122,9 @@ pub struct Mailbox<R, M, const N: usize> {
 
 impl<R: ScopedRawMutex + ConstInit, M, const N: usize> Mailbox<R, M, N> {
     loom_const_fn! {
-        /// An empty, open mailbox with room for `N` messages (`N = 0` is rejected
-        /// at compile time).
+        /// An empty, open mailbox with room for `N` messages. `N = 0` is rejected
+        /// at compile time, by `cargo build` / `test` / `run` (the queue's `const`
+        /// assertion); `cargo check` does not evaluate it and passes.
         ///
         /// ```
         /// use spindle_core::actor::Mailbox;
