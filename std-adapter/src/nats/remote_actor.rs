@@ -33,8 +33,27 @@ use crate::sync::{Event, RawMutex};
 /// unsubscribes and stops its thread.
 pub struct Service {
     stop: Arc<Event>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    runner: Option<Runner>,
     subject: String,
+}
+
+/// Where a service's loop runs (see [`Nats::serve`] and [`Nats::expose`]).
+#[derive(Clone, Copy)]
+enum Runs {
+    OnRuntime,
+    OnThread,
+}
+
+/// A running service loop, to wait for when the service is dropped.
+enum Runner {
+    Thread(std::thread::JoinHandle<()>),
+    Task(
+        std::pin::Pin<
+            Box<
+                dyn std::future::Future<Output = Result<(), super::connection::Gone>> + Send + Sync,
+            >,
+        >,
+    ),
 }
 
 impl Service {
@@ -47,8 +66,14 @@ impl Service {
 impl Drop for Service {
     fn drop(&mut self) {
         self.stop.set();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        match self.runner.take() {
+            Some(Runner::Thread(t)) => {
+                let _ = t.join();
+            }
+            Some(Runner::Task(done)) => {
+                let _ = spindle_core::wait::block_on(done);
+            }
+            None => {}
         }
     }
 }
@@ -68,7 +93,10 @@ impl Nats {
     /// Serves `subject` with `handler`: each request that decodes as a `Q` is
     /// answered with `handler`'s result (an `Err` reaches the asker as
     /// [`AskError::Remote`]); a request that does not decode is answered with an
-    /// error saying so. Requests are handled one at a time, in arrival order.
+    /// error saying so. Requests are handled one at a time, in arrival order, on
+    /// the connection's runtime thread (no thread hop per request): keep `handler`
+    /// short and non-blocking; put work that blocks behind an actor and
+    /// [`expose`](Self::expose) it, which serves on a thread of its own.
     ///
     /// ```no_run
     /// use spindle_std::nats::Nats;
@@ -84,13 +112,17 @@ impl Nats {
         A: Serialize + Send + 'static,
         F: FnMut(Q) -> Answer<A> + Send + 'static,
     {
-        self.serve_raw(subject, move |codec, payload, _wants_answer| {
-            let answer = match codec.decode::<Q>(payload) {
-                Ok(q) => handler(q),
-                Err(e) => Err(format!("the request did not decode: {e}")),
-            };
-            Some(answer)
-        })
+        self.serve_raw(
+            subject,
+            Runs::OnRuntime,
+            move |codec, payload, _wants_answer| {
+                let answer = match codec.decode::<Q>(payload) {
+                    Ok(q) => handler(q),
+                    Err(e) => Err(format!("the request did not decode: {e}")),
+                };
+                Some(answer)
+            },
+        )
     }
 
     /// Exposes the actor at `addr` under `subject`. `to_message` builds the actor's
@@ -113,31 +145,42 @@ impl Nats {
         A: Serialize + Send + 'static,
         F: Fn(Q, Option<Reply<'static, RawMutex, A>>) -> M + Send + 'static,
     {
-        self.serve_raw(subject, move |codec, payload, wants_answer| {
-            let q = match codec.decode::<Q>(payload) {
-                Ok(q) => q,
-                Err(e) => return Some(Err(format!("the request did not decode: {e}"))),
-            };
-            if !wants_answer {
-                // A plain send: nobody waits for an answer, so there is none to give.
-                let _ = addr.send_blocking(to_message(q, None));
-                return None;
-            }
-            let (reply, promise) = reply::pair::<RawMutex, A>();
-            if addr.send_blocking(to_message(q, Some(reply))).is_err() {
-                return Some(Err("the actor is gone (its mailbox is closed)".into()));
-            }
-            Some(
-                promise
-                    .get_blocking()
-                    .map_err(|_| "the actor dropped the request unanswered".to_owned()),
-            )
-        })
+        self.serve_raw(
+            subject,
+            Runs::OnThread,
+            move |codec, payload, wants_answer| {
+                let q = match codec.decode::<Q>(payload) {
+                    Ok(q) => q,
+                    Err(e) => return Some(Err(format!("the request did not decode: {e}"))),
+                };
+                if !wants_answer {
+                    // A plain send: nobody waits for an answer, so there is none to give.
+                    let _ = addr.send_blocking(to_message(q, None));
+                    return None;
+                }
+                let (reply, promise) = reply::pair::<RawMutex, A>();
+                if addr.send_blocking(to_message(q, Some(reply))).is_err() {
+                    return Some(Err("the actor is gone (its mailbox is closed)".into()));
+                }
+                Some(
+                    promise
+                        .get_blocking()
+                        .map_err(|_| "the actor dropped the request unanswered".to_owned()),
+                )
+            },
+        )
     }
 
-    /// The shared serving loop: `answer(codec, payload, wants_answer)` gives the
-    /// answer to publish, if any.
-    fn serve_raw<A, F>(&self, subject: &str, mut answer: F) -> Result<Service, SubscribeError>
+    /// Subscribes to `subject` (a queue group) and runs [`serve_loop`] where `runs`
+    /// says: on the connection's runtime (no thread hop per request; the handler
+    /// must not block) or on a thread of its own (the handler may block, as an
+    /// exposed actor's does).
+    fn serve_raw<A, F>(
+        &self,
+        subject: &str,
+        runs: Runs,
+        answer: F,
+    ) -> Result<Service, SubscribeError>
     where
         A: Serialize + Send + 'static,
         F: FnMut(Codec, &[u8], bool) -> Option<Answer<A>> + Send + 'static,
@@ -145,7 +188,7 @@ impl Nats {
         check_subject(subject)?;
         let client = self.inner.client.clone();
         let to = subject.to_owned();
-        let mut sub = self
+        let sub = self
             .block_on(async move {
                 let sub = client.queue_subscribe(to.clone(), to).await?;
                 client.flush().await.ok();
@@ -154,45 +197,34 @@ impl Nats {
             .map_err(|_| SubscribeError::Disconnected("the connection was closed".into()))?
             .map_err(|e| SubscribeError::Disconnected(e.to_string()))?;
         let stop = Arc::new(Event::new());
-        let stop2 = stop.clone();
-        let nats = self.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("nats-serve {subject}"))
-            .spawn(move || {
-                let codec = nats.codec();
-                let _runtime = nats.enter();
-                // `async move`: the subscription is dropped inside, with the
-                // runtime entered (its drop spawns the UNSUB).
-                spindle_core::wait::block_on(async move {
-                    loop {
-                        let next = pin!(sub.next());
-                        let stopped = pin!(stop2.wait());
-                        let msg = match select(next, stopped).await {
-                            Either::Left((Some(msg), _)) => msg,
-                            Either::Left((None, _)) | Either::Right(_) => break,
-                        };
-                        let reply_to = msg.reply.clone();
-                        let Some(result) = answer(codec, &msg.payload, reply_to.is_some()) else {
-                            continue;
-                        };
-                        let Some(reply_to) = reply_to else { continue };
-                        let bytes = match nats.encode(&result) {
-                            Ok(b) => b,
-                            // The answer itself cannot go out: say so instead.
-                            Err(e) => match nats.encode(&Answer::<A>::Err(e.to_string())) {
-                                Ok(b) => b,
-                                Err(_) => continue,
-                            },
-                        };
-                        let _ = nats.inner.client.publish(reply_to, bytes.into()).await;
-                    }
-                    let _ = sub.unsubscribe().await;
-                })
-            })
-            .map_err(|e| SubscribeError::Disconnected(format!("no thread for the service: {e}")))?;
+        let serving = serve_loop(
+            sub,
+            stop.clone(),
+            self.inner.client.clone(),
+            self.codec(),
+            answer,
+        );
+        let runner = match runs {
+            Runs::OnRuntime => Runner::Task(Box::pin(self.spawn(serving))),
+            Runs::OnThread => {
+                let nats = self.clone();
+                let thread = std::thread::Builder::new()
+                    .name(format!("nats-serve {subject}"))
+                    .spawn(move || {
+                        // The subscription is dropped inside, with the runtime
+                        // entered (its drop spawns the UNSUB).
+                        let _runtime = nats.enter();
+                        spindle_core::wait::block_on(serving);
+                    })
+                    .map_err(|e| {
+                        SubscribeError::Disconnected(format!("no thread for the service: {e}"))
+                    })?;
+                Runner::Thread(thread)
+            }
+        };
         Ok(Service {
             stop,
-            thread: Some(thread),
+            runner: Some(runner),
             subject: subject.to_owned(),
         })
     }
@@ -349,4 +381,50 @@ async fn ask_bytes<A: DeserializeOwned>(
         .decode::<Answer<A>>(&answer.payload)
         .map_err(AskError::Decode)?
         .map_err(AskError::Remote)
+}
+
+/// The serving loop: each request's `answer(codec, payload, wants_answer)` is
+/// published to its reply subject, until `stop` is set.
+async fn serve_loop<A, F>(
+    mut sub: async_nats::Subscriber,
+    stop: Arc<Event>,
+    client: async_nats::Client,
+    codec: Codec,
+    mut answer: F,
+) where
+    A: Serialize,
+    F: FnMut(Codec, &[u8], bool) -> Option<Answer<A>>,
+{
+    loop {
+        let next = pin!(sub.next());
+        let stopped = pin!(stop.wait());
+        let msg = match select(next, stopped).await {
+            Either::Left((Some(msg), _)) => msg,
+            Either::Left((None, _)) | Either::Right(_) => break,
+        };
+        let reply_to = msg.reply.clone();
+        let Some(result) = answer(codec, &msg.payload, reply_to.is_some()) else {
+            continue;
+        };
+        let Some(reply_to) = reply_to else { continue };
+        let max_payload = client.server_info().max_payload;
+        let encoded = codec
+            .encode(&result)
+            .and_then(|b| {
+                if b.len() <= max_payload {
+                    Ok(b)
+                } else {
+                    Err(format!(
+                        "the answer is {} bytes, over the server's max_payload of {max_payload}",
+                        b.len()
+                    ))
+                }
+            })
+            // The answer itself cannot go out: say so instead.
+            .or_else(|e| codec.encode(&Answer::<A>::Err(e)));
+        if let Ok(bytes) = encoded {
+            let _ = client.publish(reply_to, bytes.into()).await;
+        }
+    }
+    let _ = sub.unsubscribe().await;
 }
