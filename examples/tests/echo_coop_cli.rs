@@ -94,7 +94,13 @@ impl Server {
             thread::sleep(Duration::from_millis(10));
         };
         assert!(exit.success(), "{exit:?}");
-        self.lines.try_iter().collect()
+        // Everything it printed, to the end of its output: the reader thread may not
+        // have forwarded the last lines yet when the process is already gone.
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
+            rest.push(line);
+        }
+        rest
     }
 }
 
