@@ -130,31 +130,29 @@ pub fn roundtrip_async_nats(iters: u64) -> Duration {
     })
 }
 
-/// spindle: `RemotePool::submit` of `iters` tiny tasks, then every result.
-pub fn pool_throughput_spindle(iters: u64) -> Duration {
-    let pool = &setup().pool;
+/// Submits `iters` tiny tasks through `submit`, then checks every result.
+#[inline(always)]
+fn throughput<E: std::fmt::Debug>(
+    iters: u64,
+    submit: impl Fn(u64) -> Result<spindle_std::pool::TaskHandle<u64>, E>,
+) -> Duration {
     let t0 = Instant::now();
-    let handles: Vec<_> = (0..iters)
-        .map(|n| pool.submit(SQUARE, n).expect("submit"))
-        .collect();
-    for (n, h) in handles.into_iter().enumerate() {
-        let n = n as u64;
+    let handles: Vec<_> = (0..iters).map(|n| submit(n).expect("submit")).collect();
+    for (n, h) in (0..iters).zip(handles) {
         assert_eq!(h.result(), Ok(n.wrapping_mul(n)));
     }
     t0.elapsed()
+}
+
+/// spindle: `RemotePool::submit` of `iters` tiny tasks, then every result.
+pub fn pool_throughput_spindle(iters: u64) -> Duration {
+    let pool = &setup().pool;
+    throughput(iters, |n| pool.submit(SQUARE, n))
 }
 
 /// The process pool with 2 workers, the same tasks (a reference).
 pub fn pool_throughput_process(iters: u64) -> Duration {
     static POOL: OnceLock<ProcessPool> = OnceLock::new();
     let pool = POOL.get_or_init(|| ProcessPool::new(2).expect("a process pool"));
-    let t0 = Instant::now();
-    let handles: Vec<_> = (0..iters)
-        .map(|n| pool.submit(SQUARE, n).expect("submit"))
-        .collect();
-    for (n, h) in handles.into_iter().enumerate() {
-        let n = n as u64;
-        assert_eq!(h.result(), Ok(n.wrapping_mul(n)));
-    }
-    t0.elapsed()
+    throughput(iters, |n| pool.submit(SQUARE, n))
 }

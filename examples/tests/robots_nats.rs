@@ -10,18 +10,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use spindle_test_support::nats_server::NatsServer;
+use spindle_test_support::nats_server::{KillOnDrop as Worker, NatsServer};
 
 const SPINDLE: &str = env!("CARGO_BIN_EXE_spindle");
-
-struct Worker(Child);
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn worker(url: &str, ack_wait: &str) -> Worker {
     let mut child = Command::new(SPINDLE)

@@ -6,27 +6,17 @@
 //! `spindle_tests::nats_server`) and skips loudly when `nats-server` is missing.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use spindle_std::nats::{
     pattern_to_subject, AskError, Codec, ConnectErrorKind, Nats, PublishError,
 };
-use spindle_test_support::nats_server::NatsServer;
+use spindle_test_support::nats_server::{KillOnDrop as Peer, NatsServer};
 
 const PEER: &str = env!("CARGO_BIN_EXE_nats_peer");
 const PATIENCE: Duration = Duration::from_secs(10);
-
-/// A peer process, killed and reaped when dropped (no zombie, whatever the test did).
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Starts the peer process and waits for its `ready` line.
 fn peer(url: &str, args: &[&str]) -> Peer {

@@ -5,26 +5,16 @@
 //! that kills every worker it reaches fails after `max_deliver` deliveries.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use spindle_std::nats::{Nats, RemotePool, RemotePoolError};
 use spindle_std::pool::TaskError;
 use spindle_std::process::WorkerError;
-use spindle_test_support::nats_server::NatsServer;
+use spindle_test_support::nats_server::{KillOnDrop as Worker, NatsServer};
 use spindle_tests::process_tasks::{SIGKILL_SELF, SLEEP_MS, SQUARE};
 
 const PEER: &str = env!("CARGO_BIN_EXE_nats_peer");
-
-/// A worker process, killed and reaped when dropped.
-struct Worker(Child);
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn worker(url: &str, pool: &str, ack_ms: u64, max_deliver: u32) -> Worker {
     let mut child = Command::new(PEER)

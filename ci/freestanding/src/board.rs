@@ -160,6 +160,8 @@ extern "Rust" {
 
 /// The entry point the kernel jumps to, with the stack pointer at `argc` (the
 /// reset vector). Aligns the stack as the C ABI wants and calls the application.
+// SAFETY (naked): the body is the whole function, in asm; it uses no stack frame of
+// its own, aligns `rsp` before the call, and never returns (`ud2` after it).
 #[unsafe(naked)]
 #[no_mangle]
 extern "C" fn _start() -> ! {
@@ -190,6 +192,8 @@ extern "C" fn timer_entry(_signal: i32) {
 
 /// Returns from a signal handler: the kernel jumps here when `timer_entry`
 /// returns, with the saved context on the stack, and `rt_sigreturn` restores it.
+// SAFETY (naked): no prologue may touch the stack the kernel left (the saved
+// context `rt_sigreturn` reads); the asm is the whole function and never returns.
 #[unsafe(naked)]
 extern "C" fn restorer() -> ! {
     naked_asm!("mov eax, {nr}", "syscall", "ud2", nr = const SYS_RT_SIGRETURN)

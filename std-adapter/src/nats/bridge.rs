@@ -17,7 +17,6 @@ use std::marker::PhantomData;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
@@ -166,17 +165,6 @@ impl<T: Serialize> Subscriber<T> for Publisher<T> {
             Ok(()) => Ok(()),
             Err(e) if e.is_closed() => Err(Refused::Closed),
             Err(_) => Err(Refused::Full),
-        }
-    }
-
-    fn poll_deliver(&self, msg: &T, cx: &mut Context<'_>) -> Poll<Result<(), Refused>> {
-        match self.try_deliver(msg) {
-            Err(Refused::Full) => {
-                // The pump frees room within one publish: try again soon.
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-            done => Poll::Ready(done),
         }
     }
 }
