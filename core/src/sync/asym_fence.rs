@@ -19,9 +19,12 @@
 //!   seccomp filter), both sides are plain `fence(SeqCst)`s. A waiter always takes
 //!   part in the registration before it decides, so no [`light`] can be a compiler
 //!   fence while a [`heavy`] is only a processor fence.
-//! - Without `std`, on other systems, and under loom, both are `fence(SeqCst)`:
-//!   the standard way to model an asymmetric barrier, since `membarrier` is at least
-//!   as strong as a fence on each running thread.
+//! - Without `std` and on other systems both are `fence(SeqCst)`. Under loom too:
+//!   a fence on each side is the standard model of an asymmetric barrier, since
+//!   `membarrier` is at least as strong as a fence on each running thread.
+//! - "Private" means this process: a `membarrier` does not reach other processes.
+//!   That is enough, because no spindle primitive can be shared between processes
+//!   (its waiters are this process's wakers and threads).
 //!
 //! Recipe 12.4 (locks) is what it serves: [`super::lock_core`] is its user.
 
