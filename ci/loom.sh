@@ -2,7 +2,8 @@
 # Model-checks spindle-core's atomic protocols with loom, one test binary per
 # protocol (core/tests/loom_*.rs; every such file is picked up):
 #   loom_wait       the intrusive wait list (wait::WaitList): register, wake, cancel
-#   loom_mutex      Mutex: the LOCKED/WAITERS word and its wait-list hand-off
+#   loom_mutex      Mutex: the locked/waiting words (a store-unlock against an
+#                   announcing waiter) and the wait-list hand-off
 #   loom_reentrant  ReentrantMutex: owner and depth under contention
 #   loom_condvar    Condvar with Mutex: no lost notification
 #   loom_sync       Semaphore, BoundedSemaphore, Event, Oneshot, Notify, WaitGroup

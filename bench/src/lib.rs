@@ -454,6 +454,12 @@ pub mod event {
 
     /// `iters` round trips: this thread sets `ping` and waits for `pong`; a second
     /// thread waits for `ping`, clears it and sets `pong`.
+    ///
+    /// The row is bimodal on a virtual machine, for both sides, because of where the
+    /// OS runs the two threads: ~1.5-2 us per round trip while they share a core
+    /// (two context switches), 20-150 us while they are on two cores and the
+    /// parked one's core goes idle (a halted vCPU's wake-up). A sample of a few
+    /// milliseconds lands in one mode or the other, so read the spread.
     fn pingpong<E: Flag>(iters: u64, ping: &E, pong: &E) -> Duration {
         let start = Barrier::new(2);
         thread::scope(|s| {

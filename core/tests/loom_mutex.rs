@@ -1,5 +1,5 @@
-//! Loom models of `Mutex` (the LOCKED/WAITERS word of `lock_core.rs` and its wait
-//! list hand-off).
+//! Loom models of `Mutex` (the locked/waiting words of `lock_core.rs`, whose unlock
+//! is a plain store paired with the waiter's fence, and its wait-list hand-off).
 //!
 //! Run with `ci/loom.sh` (`RUSTFLAGS="--cfg loom"`). A lost wake-up shows up as a
 //! loom deadlock; unsynchronised access to the guarded value as a loom causality
@@ -43,6 +43,29 @@ fn lock_two_threads() {
         };
         incr(&m);
         t.join().unwrap();
+        assert_eq!(read(&m), 2);
+        assert!(!m.is_locked());
+    });
+}
+
+/// The unlock's plain store against a waiter announcing itself (lock_core.rs's
+/// Dekker pair over `asym_fence`, modelled as a SeqCst fence on each side): the main
+/// thread holds the lock and releases it while thread W is between "I am waiting"
+/// and its re-read of the lock. If neither side saw the other's store, W would
+/// sleep with the lock free and nobody to wake it: a loom deadlock.
+#[test]
+fn unlock_races_announcing_waiter() {
+    model(|| {
+        let m = Arc::new(Counter::new(UnsafeCell::new(0)));
+        let held = m.try_lock().unwrap();
+        let w = {
+            let m = m.clone();
+            thread::spawn(move || incr(&m))
+        };
+        // SAFETY: `held` holds the mutex for the duration of the write.
+        held.with_mut(|n| unsafe { *n += 1 });
+        drop(held);
+        w.join().unwrap();
         assert_eq!(read(&m), 2);
         assert!(!m.is_locked());
     });

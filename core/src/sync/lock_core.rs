@@ -1,30 +1,40 @@
 //! The lock protocol shared by [`Mutex`](super::Mutex) and
-//! [`ReentrantMutex`](super::ReentrantMutex): one atomic word with a `LOCKED` and a
-//! `WAITERS` bit, plus a [`WaitList`].
+//! [`ReentrantMutex`](super::ReentrantMutex): a `locked` word, a `waiters` word and
+//! a [`WaitList`].
 //!
-//! - Uncontended lock and unlock are one atomic operation each (a compare-exchange,
-//!   a fetch-sub); the wait list's raw exclusion is not touched.
-//! - A waiter sets `WAITERS` in the same atomic operation that re-reads `LOCKED`
-//!   (inside [`Waiter::poll_wait`]'s check, under the list lock); an unlocker that
-//!   sees `WAITERS` hands off to the first waiter. Both act on one word, so a
-//!   wake-up cannot be lost.
-//! - `WAITERS` is cleared only under the list lock when the list is empty; a stale
-//!   set bit costs one extra trip through the slow path, never a lost wake-up.
+//! - Uncontended lock is one compare-exchange on `locked`; uncontended unlock is a
+//!   release store of 0 to `locked`, an [`asym_fence::light`] and a load of
+//!   `waiters` (on Linux with `std` the fence costs nothing at run time, so the
+//!   unlock is a spin lock's: no locked read-modify-write). The wait list's raw
+//!   exclusion is not touched.
+//! - A waiter, under the list lock, stores `waiters = 1`, runs
+//!   [`asym_fence::heavy`] and re-reads `locked` (inside [`Waiter::poll_wait`]'s
+//!   check); an unlocker that sees `waiters` hands off to the first waiter. The two
+//!   sides are Dekker's pattern over the fence pair: either the unlocker's load sees
+//!   the waiter's store (and wakes it) or the waiter's load sees the unlocker's store
+//!   (and retries instead of sleeping), so a wake-up cannot be lost. The waiter pays
+//!   the heavy side (a `membarrier` system call on Linux) once per time it parks,
+//!   which parking costs a system call anyway.
+//! - `waiters` is cleared only under the list lock when the list is empty; a stale
+//!   set flag costs one extra trip through the slow path, never a lost wake-up.
 //! - Newcomers may take a just-released lock before the woken waiter runs (barging,
 //!   as parking_lot and std do, for throughput); a waiter that loses that race goes
 //!   back to the *front* of the list, so it cannot be starved by a stream of them.
+//!
+//! [`Waiter::poll_wait`]: crate::wait::Waiter::poll_wait
 
 use mutex_traits::{ConstInit, ScopedRawMutex};
 
+use super::asym_fence;
 use crate::loom::{AtomicUsize, Ordering};
 use crate::wait::backoff::{back_off, SPIN_ROUNDS};
 use crate::wait::{wait_until, WaitList};
 
-const LOCKED: usize = 1;
-const WAITERS: usize = 2;
-
 pub(crate) struct LockCore<R> {
-    state: AtomicUsize,
+    /// 1 while the lock is held.
+    locked: AtomicUsize,
+    /// 1 while a waiter may be queued in `waiters` (set before it sleeps).
+    waiting: AtomicUsize,
     waiters: WaitList<R>,
 }
 
@@ -32,7 +42,8 @@ impl<R: ScopedRawMutex + ConstInit> LockCore<R> {
     loom_const_fn! {
         pub(crate) fn new() -> Self {
             Self {
-                state: AtomicUsize::new(0),
+                locked: AtomicUsize::new(0),
+                waiting: AtomicUsize::new(0),
                 waiters: WaitList::new(),
             }
         }
@@ -42,34 +53,14 @@ impl<R: ScopedRawMutex + ConstInit> LockCore<R> {
 impl<R: ScopedRawMutex> LockCore<R> {
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
-        self.state
-            .compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+        self.locked
+            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
-            || self.try_lock_slow()
-    }
-
-    #[cold]
-    fn try_lock_slow(&self) -> bool {
-        let mut s = self.state.load(Ordering::Relaxed);
-        loop {
-            if s & LOCKED != 0 {
-                return false;
-            }
-            match self.state.compare_exchange_weak(
-                s,
-                s | LOCKED,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(now) => s = now,
-            }
-        }
     }
 
     #[inline]
     pub(crate) fn is_locked(&self) -> bool {
-        self.state.load(Ordering::Relaxed) & LOCKED != 0
+        self.locked.load(Ordering::Relaxed) != 0
     }
 
     /// Spins briefly while the lock is held, then reports whether it was taken.
@@ -81,12 +72,11 @@ impl<R: ScopedRawMutex> LockCore<R> {
     #[cfg_attr(loom, allow(clippy::reversed_empty_ranges))]
     pub(crate) fn spin_try_lock(&self) -> bool {
         for round in 0..SPIN_ROUNDS {
-            let s = self.state.load(Ordering::Relaxed);
-            if s & LOCKED == 0 {
+            if self.locked.load(Ordering::Relaxed) == 0 {
                 if self.try_lock() {
                     return true;
                 }
-            } else if s & WAITERS != 0 {
+            } else if self.waiting.load(Ordering::Relaxed) != 0 {
                 return false;
             }
             back_off(round);
@@ -99,11 +89,7 @@ impl<R: ScopedRawMutex> LockCore<R> {
     /// `lock_blocking` costs what a spin lock's does.
     #[inline]
     pub(crate) fn lock_blocking(&self) {
-        if self
-            .state
-            .compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        if !self.try_lock() {
             self.lock_blocking_slow();
         }
     }
@@ -124,40 +110,39 @@ impl<R: ScopedRawMutex> LockCore<R> {
         // in line rather than racing the waiters ahead of it.
         wait_until(
             &self.waiters,
-            || self.state.fetch_or(WAITERS, Ordering::Relaxed) & LOCKED == 0,
+            || self.announce(),
             || self.try_lock().then_some(()),
         )
         .await
+    }
+
+    /// The waiter's half of the Dekker pair, run under the list lock just before
+    /// it would sleep: says "I am waiting", then re-reads `locked`; `true` means the
+    /// lock was free, so try again instead of sleeping.
+    fn announce(&self) -> bool {
+        self.waiting.store(1, Ordering::Relaxed);
+        asym_fence::heavy();
+        self.locked.load(Ordering::Relaxed) == 0
     }
 
     /// # Contract
     /// The caller holds the lock.
     #[inline]
     pub(crate) fn unlock(&self) {
-        // Nobody waiting (the word is exactly LOCKED): one compare-exchange, as
-        // parking_lot does; its failure path is the general one below.
-        if self
-            .state
-            .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
-            .is_err()
-        {
-            self.unlock_slow();
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn unlock_slow(&self) {
-        let prev = self.state.fetch_sub(LOCKED, Ordering::Release);
-        if prev & WAITERS != 0 {
+        // The unlocker's half of the Dekker pair (see `announce`): release the lock
+        // with a plain store, then look for a waiter that may have missed it.
+        self.locked.store(0, Ordering::Release);
+        asym_fence::light();
+        if self.waiting.load(Ordering::Relaxed) != 0 {
             self.wake_waiter();
         }
     }
 
     #[cold]
+    #[inline(never)]
     fn wake_waiter(&self) {
         self.waiters.wake_one_or(|| {
-            self.state.fetch_and(!WAITERS, Ordering::Relaxed);
+            self.waiting.store(0, Ordering::Relaxed);
         });
     }
 }

@@ -13,6 +13,7 @@
 //! | joining a set of workers | [`WaitGroup`] |
 //! | the book's `acquire(*locks)` | [`ordered::acquire`] |
 
+mod asym_fence;
 mod condvar;
 mod error;
 mod event;

@@ -15,10 +15,13 @@ use super::lock_core::LockCore;
 
 /// A mutual-exclusion lock protecting a `T`.
 ///
-/// The lock itself is one atomic word: uncontended `lock`/`unlock` are one atomic
-/// operation each. `R` is the raw exclusion that guards the list of waiters (see
-/// [`crate::raw`]); with [`CriticalSectionRawMutex`](crate::raw::CriticalSectionRawMutex)
-/// an interrupt handler may `try_lock` it.
+/// The lock itself is two atomic words (held, waiting): an uncontended `lock` is one
+/// compare-exchange, and an uncontended `unlock` a release store and a load (on
+/// Linux with `std`, where the waiter about to park pays a `membarrier` instead, no
+/// locked instruction at all; elsewhere a store, a fence and a load). `R` is the
+/// raw exclusion that guards the list of waiters (see [`crate::raw`]); with
+/// [`CriticalSectionRawMutex`](crate::raw::CriticalSectionRawMutex) an interrupt
+/// handler may `try_lock` it.
 ///
 /// | Python | spindle |
 /// |---|---|
