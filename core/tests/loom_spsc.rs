@@ -59,6 +59,23 @@ fn pop<T, const N: usize>(rx: &mut Consumer<'_, T, N>) -> Result<T, TryRecvError
     }
 }
 
+/// Pops `0..n` in batches of up to 2 with `pop_slice`, yielding to the model while
+/// the ring is empty, and checks that they come in order.
+fn pop_batches_in_order<const N: usize>(rx: &mut Consumer<'_, u32, N>, n: u32) {
+    let mut next = 0;
+    let mut buf = [0; 2];
+    while next < n {
+        let got = rx.pop_slice(&mut buf);
+        if got == 0 {
+            thread::yield_now();
+        }
+        for &v in &buf[..got] {
+            assert_eq!(v, next);
+            next += 1;
+        }
+    }
+}
+
 #[test]
 fn three_items_through_two_slots_in_order() {
     model_with_bound(3, || {
@@ -92,20 +109,7 @@ fn batches_through_two_slots_in_order() {
                     off += n;
                 }
             },
-            |mut rx| {
-                let mut next = 0;
-                let mut buf = [0; 2];
-                while next < 3 {
-                    let n = rx.pop_slice(&mut buf);
-                    if n == 0 {
-                        thread::yield_now();
-                    }
-                    for &v in &buf[..n] {
-                        assert_eq!(v, next);
-                        next += 1;
-                    }
-                }
-            },
+            |mut rx| pop_batches_in_order(&mut rx, 3),
         );
     });
 }
@@ -122,20 +126,7 @@ fn single_pushes_and_batch_pops_in_order() {
                     push(&mut tx, i).unwrap();
                 }
             },
-            |mut rx| {
-                let mut next = 0;
-                let mut buf = [0; 2];
-                while next < 4 {
-                    let n = rx.pop_slice(&mut buf);
-                    if n == 0 {
-                        thread::yield_now();
-                    }
-                    for &v in &buf[..n] {
-                        assert_eq!(v, next);
-                        next += 1;
-                    }
-                }
-            },
+            |mut rx| pop_batches_in_order(&mut rx, 4),
         );
     });
 }
