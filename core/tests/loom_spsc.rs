@@ -1,8 +1,11 @@
 //! Loom models of the split SPSC ring (`spindle_core::queue::spsc`): a producer and
-//! a consumer thread pass 3 items through a 2-slot ring (so the indices wrap and the
+//! a consumer thread pass 3 or 4 items through a 2-slot ring (so the indices wrap and the
 //! full and empty paths both run), in order; and the close-drain protocol in both
 //! directions. A slot read before it was written (or overwritten before it was read)
-//! shows up as a loom causality error; a lost item as a failed assertion.
+//! shows up as a loom causality error; a lost item as a failed assertion. The halves
+//! cache each other's index (re-read only when the ring looks full or empty), so the
+//! models also run a stale cached index against batches that move the other index
+//! several slots at once.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p
 //! spindle-core --features std --release --test loom_spsc`.
@@ -56,6 +59,23 @@ fn pop<T, const N: usize>(rx: &mut Consumer<'_, T, N>) -> Result<T, TryRecvError
     }
 }
 
+/// Pops `0..n` in batches of up to 2 with `pop_slice`, yielding to the model while
+/// the ring is empty, and checks that they come in order.
+fn pop_batches_in_order<const N: usize>(rx: &mut Consumer<'_, u32, N>, n: u32) {
+    let mut next = 0;
+    let mut buf = [0; 2];
+    while next < n {
+        let got = rx.pop_slice(&mut buf);
+        if got == 0 {
+            thread::yield_now();
+        }
+        for &v in &buf[..got] {
+            assert_eq!(v, next);
+            next += 1;
+        }
+    }
+}
+
 #[test]
 fn three_items_through_two_slots_in_order() {
     model_with_bound(3, || {
@@ -89,20 +109,24 @@ fn batches_through_two_slots_in_order() {
                     off += n;
                 }
             },
-            |mut rx| {
-                let mut next = 0;
-                let mut buf = [0; 2];
-                while next < 3 {
-                    let n = rx.pop_slice(&mut buf);
-                    if n == 0 {
-                        thread::yield_now();
-                    }
-                    for &v in &buf[..n] {
-                        assert_eq!(v, next);
-                        next += 1;
-                    }
+            |mut rx| pop_batches_in_order(&mut rx, 3),
+        );
+    });
+}
+
+#[test]
+fn single_pushes_and_batch_pops_in_order() {
+    // The producer's cached limit goes stale by more than one slot at a time (a
+    // batch pop frees both slots with one `head` store), and a push that finds the
+    // ring looking full must re-read `head` and then write into the freed slots only.
+    model_with_bound(3, || {
+        run::<u32, 2>(
+            |mut tx| {
+                for i in 0..4 {
+                    push(&mut tx, i).unwrap();
                 }
             },
+            |mut rx| pop_batches_in_order(&mut rx, 4),
         );
     });
 }

@@ -117,23 +117,60 @@ use crate::padded::CachePadded;
 /// });
 /// ```
 pub struct Ring<T, const N: usize> {
-    /// Index of the next item to pop, in `0..2N`; written only by the consumer.
-    head: CachePadded<AtomicUsize>,
-    /// Index of the next free slot, in `0..2N`; written only by the producer.
-    tail: CachePadded<AtomicUsize>,
-    /// Nonzero once either half has been dropped (store-only: both sides store 1).
-    closed: CachePadded<AtomicUsize>,
+    /// The consumer's end: `head`, the index of the next item to pop (see "Index
+    /// arithmetic" below), and whether the producer is gone.
+    head: CachePadded<End>,
+    /// The producer's end: `tail`, the index of the next free slot, and whether the
+    /// consumer is gone.
+    tail: CachePadded<End>,
     /// Slot `i % N` holds an initialised value exactly for the indices `head..tail`.
     buf: [UnsafeCell<MaybeUninit<T>>; N],
+}
+
+/// One half's end of a [`Ring`]: the index that half publishes, and beside it the
+/// flag the *other* half sets when it is dropped.
+///
+/// The flag shares the index's cache-line block, so it costs no padded block of its
+/// own (two per ring, not three) and a half reads it from a line it writes anyway:
+/// the producer checks it on every push. The other half writes it once, when it
+/// goes.
+struct End {
+    /// `head` or `tail`; written only by the half that owns this end.
+    index: AtomicUsize,
+    /// Nonzero once the other half has been dropped (store-only, each split resets
+    /// it).
+    peer_gone: AtomicUsize,
+}
+
+impl End {
+    #[cfg(not(loom))]
+    const fn new() -> Self {
+        Self {
+            index: AtomicUsize::new(0),
+            peer_gone: AtomicUsize::new(0),
+        }
+    }
+
+    #[cfg(loom)]
+    fn new() -> Self {
+        Self {
+            index: AtomicUsize::new(0),
+            peer_gone: AtomicUsize::new(0),
+        }
+    }
 }
 
 // SAFETY: a `&Ring` gives no access to the items (only the halves do, and a split
 // needs `&mut Ring`); the halves move items between threads, hence `T: Send`.
 unsafe impl<T: Send, const N: usize> Sync for Ring<T, N> {}
 
-// Index arithmetic. Indices run over `0..2N` rather than over all of `usize`: with
-// two laps every fill level `0..=N` has its own distance `tail - head`, and there is
-// no wrap at `usize::MAX` (which would skip slots when `N` is not a power of two).
+// Index arithmetic. When `N` is a power of two (the common case, and the fast one)
+// indices run freely over all of `usize` and wrap at `usize::MAX`: `N` divides
+// 2^usize::BITS, so the wrap never skips a slot, a step forward is one add, the slot
+// is one mask and the fill level one subtraction. Any other `N` would skip slots at
+// that wrap, so there indices run over `0..2N` instead: with two laps every fill
+// level `0..=N` still has its own distance `tail - head`. Either way an index and
+// its successor differ, and `head == tail` means empty, `tail == head + N` full.
 impl<T, const N: usize> Ring<T, N> {
     /// Rejects `N = 0` (and an `N` so large that `2N` overflows) at compile time.
     const VALID: () = assert!(
@@ -141,11 +178,11 @@ impl<T, const N: usize> Ring<T, N> {
         "spsc::Ring<T, N> needs N >= 1 (a ring of zero slots can never hold an item)"
     );
 
-    /// Whether `N` is a power of two: then every index operation below is one
-    /// mask (`2N` is a power of two too), decided at compile time, not per call.
+    /// Whether `N` is a power of two: then indices run freely (see above), decided
+    /// at compile time, not per call.
     const POW2: bool = N.is_power_of_two();
 
-    /// The slot that index `i` (in `0..2N`) refers to.
+    /// The slot that index `i` refers to.
     #[inline(always)]
     fn slot(i: usize) -> usize {
         if Self::POW2 {
@@ -157,11 +194,11 @@ impl<T, const N: usize> Ring<T, N> {
         }
     }
 
-    /// Index `i` moved `n <= N` places forward, modulo `2N`.
+    /// Index `i` moved `n <= N` places forward.
     #[inline(always)]
     fn advance(i: usize, n: usize) -> usize {
         if Self::POW2 {
-            return (i + n) & (2 * N - 1);
+            return i.wrapping_add(n);
         }
         let room = 2 * N - n;
         if i >= room {
@@ -171,12 +208,13 @@ impl<T, const N: usize> Ring<T, N> {
         }
     }
 
-    /// How many places `to` is ahead of `from`, modulo `2N`: the fill level when
-    /// `from` is the head and `to` the tail.
+    /// How many places `to` is ahead of `from` (at most `N`): the fill level when
+    /// `from` is the head and `to` the tail, the free room when `from` is the tail
+    /// and `to` the head moved `N` forward.
     #[inline(always)]
     fn distance(from: usize, to: usize) -> usize {
         if Self::POW2 {
-            to.wrapping_sub(from) & (2 * N - 1)
+            to.wrapping_sub(from)
         } else if to >= from {
             to - from
         } else {
@@ -209,9 +247,8 @@ impl<T, const N: usize> Ring<T, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::VALID;
         Self {
-            head: CachePadded(AtomicUsize::new(0)),
-            tail: CachePadded(AtomicUsize::new(0)),
-            closed: CachePadded(AtomicUsize::new(0)),
+            head: CachePadded(End::new()),
+            tail: CachePadded(End::new()),
             buf: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
         }
     }
@@ -223,9 +260,8 @@ impl<T, const N: usize> Ring<T, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::VALID;
         Self {
-            head: CachePadded(AtomicUsize::new(0)),
-            tail: CachePadded(AtomicUsize::new(0)),
-            closed: CachePadded(AtomicUsize::new(0)),
+            head: CachePadded(End::new()),
+            tail: CachePadded(End::new()),
             buf: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
         }
     }
@@ -265,15 +301,16 @@ impl<T, const N: usize> Ring<T, N> {
     pub fn split(&mut self) -> (Producer<'_, T, N>, Consumer<'_, T, N>) {
         // `&mut self`: any earlier halves are gone, and whatever joined their
         // threads made their stores visible, so relaxed accesses suffice.
-        self.closed.0.store(0, Ordering::Relaxed);
-        let head = self.head.0.load(Ordering::Relaxed);
-        let tail = self.tail.0.load(Ordering::Relaxed);
+        self.head.0.peer_gone.store(0, Ordering::Relaxed);
+        self.tail.0.peer_gone.store(0, Ordering::Relaxed);
+        let head = self.head.0.index.load(Ordering::Relaxed);
+        let tail = self.tail.0.index.load(Ordering::Relaxed);
         let ring = &*self;
         (
             Producer {
                 ring,
                 tail,
-                head_cache: head,
+                limit: Ring::<T, N>::advance(head, N),
             },
             Consumer {
                 ring,
@@ -296,8 +333,8 @@ impl<T, const N: usize> Drop for Ring<T, N> {
         if !mem::needs_drop::<T>() {
             return;
         }
-        let mut i = self.head.0.load(Ordering::Relaxed);
-        let tail = self.tail.0.load(Ordering::Relaxed);
+        let mut i = self.head.0.index.load(Ordering::Relaxed);
+        let tail = self.tail.0.index.load(Ordering::Relaxed);
         while i != tail {
             self.buf[Self::slot(i)].with_mut(|p| {
                 // SAFETY: slots of the indices `head..tail` hold initialised values,
@@ -311,8 +348,8 @@ impl<T, const N: usize> Drop for Ring<T, N> {
 
 impl<T, const N: usize> fmt::Debug for Ring<T, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let head = self.head.0.load(Ordering::Acquire);
-        let tail = self.tail.0.load(Ordering::Acquire);
+        let head = self.head.0.index.load(Ordering::Acquire);
+        let tail = self.tail.0.index.load(Ordering::Acquire);
         f.debug_struct("Ring")
             .field("capacity", &N)
             .field("len", &Self::distance(head, tail))
@@ -340,9 +377,12 @@ pub struct Producer<'a, T, const N: usize> {
     ring: &'a Ring<T, N>,
     /// The producer's own index (the shared `tail` is a published copy).
     tail: usize,
-    /// The consumer's `head` as last read: the free room is at least
-    /// `N - distance(head_cache, tail)`.
-    head_cache: usize,
+    /// The consumer's `head` as last read, moved `N` forward: the index at which the
+    /// ring is full. The free room is at least `distance(tail, limit)`; a push
+    /// re-reads `head` only when `tail` has reached it (rtrb and the classic
+    /// Lamport-ring optimisation do the same), so it touches the consumer's cache
+    /// line once per lap at most while the consumer keeps up.
+    limit: usize,
 }
 
 impl<T, const N: usize> Producer<'_, T, N> {
@@ -350,25 +390,37 @@ impl<T, const N: usize> Producer<'_, T, N> {
     /// slots the producer may fill now.
     #[inline(always)]
     fn writable(&mut self, want: usize) -> usize {
-        let mut free = N - Ring::<T, N>::distance(self.head_cache, self.tail);
+        let tail = self.tail;
+        let mut free = Ring::<T, N>::distance(tail, self.limit);
         if free < want {
-            self.head_cache = self.ring.head.0.load(Ordering::Acquire);
-            free = N - Ring::<T, N>::distance(self.head_cache, self.tail);
+            free = Ring::<T, N>::distance(tail, self.refresh_limit(self.ring));
         }
         free
+    }
+
+    /// Re-reads the consumer's `head` and returns the new [`limit`](Self::limit).
+    /// `ring` is `self.ring`, passed in so that a caller holding it in a local does
+    /// not read the field again after the Acquire load.
+    #[inline(always)]
+    fn refresh_limit(&mut self, ring: &Ring<T, N>) -> usize {
+        // Acquire pairs with the consumer's Release store of `head`: its reads of the
+        // slots before `head` are done before the producer overwrites them.
+        let head = ring.head.0.index.load(Ordering::Acquire);
+        self.limit = Ring::<T, N>::advance(head, N);
+        self.limit
     }
 
     #[inline(always)]
     fn consumer_gone(&self) -> bool {
         // Relaxed: nothing the consumer wrote is read after this; the flag only
         // says "stop".
-        self.ring.closed.0.load(Ordering::Relaxed) != 0
+        self.ring.tail.0.peer_gone.load(Ordering::Relaxed) != 0
     }
 
     /// Writes `value` into the slot of index `i`, which must be free.
     #[inline(always)]
-    fn write(&self, i: usize, value: T) {
-        self.ring.buf[Ring::<T, N>::slot(i)].with_mut(|p| {
+    fn write(ring: &Ring<T, N>, i: usize, value: T) {
+        ring.buf[Ring::<T, N>::slot(i)].with_mut(|p| {
             // SAFETY: index `i` is in `tail..head + N`, so its slot is free: the
             // consumer is done with it (its `head` store, read with Acquire, came
             // after its read) and will not read it until `tail` is published past
@@ -378,10 +430,11 @@ impl<T, const N: usize> Producer<'_, T, N> {
     }
 
     /// Makes everything written before index `tail` visible to the consumer.
+    /// `ring` is `self.ring` (see [`refresh_limit`](Self::refresh_limit)).
     #[inline(always)]
-    fn publish(&mut self, tail: usize) {
+    fn publish(&mut self, ring: &Ring<T, N>, tail: usize) {
         self.tail = tail;
-        self.ring.tail.0.store(tail, Ordering::Release);
+        ring.tail.0.index.store(tail, Ordering::Release);
     }
 
     /// Pushes `value` if there is room; never waits.
@@ -406,11 +459,14 @@ impl<T, const N: usize> Producer<'_, T, N> {
         if self.consumer_gone() {
             return Err(TrySendError::Closed(value));
         }
-        if self.writable(1) == 0 {
+        // `ring` and `tail` in locals: the Acquire load in `refresh_limit` would
+        // otherwise make the compiler read the fields again after it.
+        let (ring, tail) = (self.ring, self.tail);
+        if tail == self.limit && tail == self.refresh_limit(ring) {
             return Err(TrySendError::Full(value));
         }
-        self.write(self.tail, value);
-        self.publish(Ring::<T, N>::advance(self.tail, 1));
+        Self::write(ring, tail, value);
+        self.publish(ring, Ring::<T, N>::advance(tail, 1));
         Ok(())
     }
 
@@ -456,7 +512,7 @@ impl<T, const N: usize> Producer<'_, T, N> {
                 });
             }
         }
-        self.publish(Ring::<T, N>::advance(self.tail, n));
+        self.publish(self.ring, Ring::<T, N>::advance(self.tail, n));
         n
     }
 
@@ -486,12 +542,12 @@ impl<T, const N: usize> Producer<'_, T, N> {
         let mut tail = self.tail;
         let mut n = 0;
         for value in iter.into_iter().take(free) {
-            self.write(tail, value);
+            Self::write(self.ring, tail, value);
             tail = Ring::<T, N>::advance(tail, 1);
             n += 1;
         }
         if n > 0 {
-            self.publish(tail);
+            self.publish(self.ring, tail);
         }
         n
     }
@@ -507,7 +563,7 @@ impl<T, const N: usize> Producer<'_, T, N> {
     /// assert_eq!(tx.free_len(), 3);
     /// ```
     pub fn free_len(&self) -> usize {
-        let head = self.ring.head.0.load(Ordering::Acquire);
+        let head = self.ring.head.0.index.load(Ordering::Acquire);
         N - Ring::<T, N>::distance(head, self.tail)
     }
 
@@ -592,7 +648,7 @@ impl<T, const N: usize> Producer<'_, T, N> {
 impl<T, const N: usize> Drop for Producer<'_, T, N> {
     fn drop(&mut self) {
         // Release: a consumer that sees the flag (Acquire) also sees the final tail.
-        self.ring.closed.0.store(1, Ordering::Release);
+        self.ring.head.0.peer_gone.store(1, Ordering::Release);
     }
 }
 
@@ -645,19 +701,30 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// items the consumer may take now.
     #[inline(always)]
     fn readable(&mut self, want: usize) -> usize {
-        let mut ready = Ring::<T, N>::distance(self.head, self.tail_cache);
+        let head = self.head;
+        let mut ready = Ring::<T, N>::distance(head, self.tail_cache);
         if ready < want {
-            self.tail_cache = self.ring.tail.0.load(Ordering::Acquire);
-            ready = Ring::<T, N>::distance(self.head, self.tail_cache);
+            ready = Ring::<T, N>::distance(head, self.refresh_tail(self.ring));
         }
         ready
     }
 
-    /// Makes the slots before index `head` free for the producer.
+    /// Re-reads the producer's `tail` into [`tail_cache`](Self::tail_cache); `ring`
+    /// is `self.ring`, as in [`Producer::refresh_limit`].
     #[inline(always)]
-    fn release(&mut self, head: usize) {
+    fn refresh_tail(&mut self, ring: &Ring<T, N>) -> usize {
+        // Acquire pairs with the producer's Release store of `tail`: the slots before
+        // it are written.
+        self.tail_cache = ring.tail.0.index.load(Ordering::Acquire);
+        self.tail_cache
+    }
+
+    /// Makes the slots before index `head` free for the producer.
+    /// `ring` is `self.ring` (see [`Producer::refresh_limit`]).
+    #[inline(always)]
+    fn release(&mut self, ring: &Ring<T, N>, head: usize) {
         self.head = head;
-        self.ring.head.0.store(head, Ordering::Release);
+        ring.head.0.index.store(head, Ordering::Release);
     }
 
     /// Pops the oldest item if there is one; never waits.
@@ -680,24 +747,26 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// ```
     #[inline]
     pub fn try_pop(&mut self) -> Result<T, TryRecvError> {
-        if self.readable(1) == 0 {
+        // `ring` and `head` in locals, as in `Producer::try_push`.
+        let (ring, head) = (self.ring, self.head);
+        if head == self.tail_cache && head == self.refresh_tail(ring) {
             // Acquire pairs with the producer's Release store of the flag on drop,
             // which came after its last `tail` store: re-reading `tail` after seeing
             // the flag gives the final one.
-            if self.ring.closed.0.load(Ordering::Acquire) == 0 {
+            if ring.head.0.peer_gone.load(Ordering::Acquire) == 0 {
                 return Err(TryRecvError::Empty);
             }
-            if self.readable(1) == 0 {
+            if head == self.refresh_tail(ring) {
                 return Err(TryRecvError::Closed);
             }
         }
-        let value = self.ring.buf[Ring::<T, N>::slot(self.head)].with(|p| {
+        let value = ring.buf[Ring::<T, N>::slot(head)].with(|p| {
             // SAFETY: index `head` is in `head..tail` (as published with Release
             // and read with Acquire), so its slot holds an initialised value, which
             // is moved out once: `head` advances past it next.
             unsafe { p.read().assume_init() }
         });
-        self.release(Ring::<T, N>::advance(self.head, 1));
+        self.release(ring, Ring::<T, N>::advance(head, 1));
         Ok(value)
     }
 
@@ -749,7 +818,7 @@ impl<T, const N: usize> Consumer<'_, T, N> {
                 });
             }
         }
-        self.release(Ring::<T, N>::advance(self.head, n));
+        self.release(self.ring, Ring::<T, N>::advance(self.head, n));
         n
     }
 
@@ -766,7 +835,9 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// assert_eq!(rx.try_pop(), Ok(5));
     /// ```
     pub fn peek(&self) -> Option<&T> {
-        if self.head == self.tail_cache && self.head == self.ring.tail.0.load(Ordering::Acquire) {
+        if self.head == self.tail_cache
+            && self.head == self.ring.tail.0.index.load(Ordering::Acquire)
+        {
             return None;
         }
         let slot = &self.ring.buf[Ring::<T, N>::slot(self.head)];
@@ -789,7 +860,7 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// assert_eq!(rx.len(), 2);
     /// ```
     pub fn len(&self) -> usize {
-        let tail = self.ring.tail.0.load(Ordering::Acquire);
+        let tail = self.ring.tail.0.index.load(Ordering::Acquire);
         Ring::<T, N>::distance(self.head, tail)
     }
 
@@ -834,7 +905,7 @@ impl<T, const N: usize> Consumer<'_, T, N> {
     /// assert_eq!(rx.try_pop(), Ok(1));
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.ring.closed.0.load(Ordering::Acquire) != 0
+        self.ring.head.0.peer_gone.load(Ordering::Acquire) != 0
     }
 
     /// Pops the oldest item, spinning and then yielding the thread while the ring is
@@ -876,7 +947,7 @@ impl<T, const N: usize> Consumer<'_, T, N> {
 
 impl<T, const N: usize> Drop for Consumer<'_, T, N> {
     fn drop(&mut self) {
-        self.ring.closed.0.store(1, Ordering::Release);
+        self.ring.tail.0.peer_gone.store(1, Ordering::Release);
     }
 }
 
@@ -886,5 +957,76 @@ impl<T, const N: usize> fmt::Debug for Consumer<'_, T, N> {
             .field("capacity", &N)
             .field("len", &self.len())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// A split ring of `N` whose indices both start at `start` (the public API
+    /// always starts at 0, and reaching `usize::MAX` from there takes 2^64 pushes).
+    fn ring_at<const N: usize>(start: usize) -> Ring<u64, N> {
+        let ring = Ring::new();
+        ring.head.0.index.store(start, Ordering::Relaxed);
+        ring.tail.0.index.store(start, Ordering::Relaxed);
+        ring
+    }
+
+    #[test]
+    fn free_running_indices_wrap_at_usize_max() {
+        // Power-of-two rings let indices wrap at usize::MAX: every fill level, the
+        // full and the empty check, and batches must still come out right across it.
+        let mut ring = ring_at::<4>(usize::MAX - 9);
+        let (mut tx, mut rx) = ring.split();
+        let (mut next_in, mut next_out) = (0u64, 0u64);
+        for round in 0..12 {
+            let burst = round % 4 + 1;
+            for _ in 0..burst {
+                assert_eq!(tx.try_push(next_in), Ok(()));
+                next_in += 1;
+            }
+            if burst == 4 {
+                assert_eq!(tx.try_push(99), Err(TrySendError::Full(99)));
+                assert!(tx.is_full());
+            }
+            assert_eq!((rx.len(), tx.free_len()), (burst, 4 - burst));
+            for _ in 0..burst {
+                assert_eq!(rx.try_pop(), Ok(next_out));
+                next_out += 1;
+            }
+            assert_eq!(rx.try_pop(), Err(TryRecvError::Empty));
+        }
+        let mut buf = [0; 4];
+        for _ in 0..6 {
+            assert_eq!(tx.push_slice(&[next_in, next_in + 1, next_in + 2]), 3);
+            next_in += 3;
+            assert_eq!(rx.pop_slice(&mut buf), 3);
+            assert_eq!(buf[..3], [next_out, next_out + 1, next_out + 2]);
+            next_out += 3;
+        }
+    }
+
+    #[test]
+    fn items_left_across_the_wrap_are_dropped_with_the_ring() {
+        /// Counts its drops.
+        struct Counted<'a>(&'a core::cell::Cell<u32>);
+        impl Drop for Counted<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() + 1);
+            }
+        }
+        let drops = core::cell::Cell::new(0);
+        let mut ring: Ring<Counted<'_>, 2> = Ring::new();
+        ring.head.0.index.store(usize::MAX, Ordering::Relaxed);
+        ring.tail.0.index.store(usize::MAX, Ordering::Relaxed);
+        {
+            let (mut tx, _rx) = ring.split();
+            assert!(tx.try_push(Counted(&drops)).is_ok());
+            assert!(tx.try_push(Counted(&drops)).is_ok());
+        }
+        assert_eq!(drops.get(), 0);
+        drop(ring);
+        assert_eq!(drops.get(), 2);
     }
 }
