@@ -88,10 +88,12 @@ pub(crate) struct Inner {
 /// A `Reactor` is a cheap handle (clone it freely) and stays on the thread that
 /// made it (it is neither `Send` nor `Sync`).
 ///
-/// Wakes that come from other threads (a spindle queue fed by another thread, say)
-/// queue their task at once but do not end a wait in the OS poll by themselves:
-/// call [`RemoteWake::wake`] (from [`remote`](Self::remote)) after them, or they are
-/// seen at the next I/O event or timer.
+/// Make the scheduler with [`scheduler`](Self::scheduler): then a task woken from
+/// another thread (a spindle queue or oneshot fed by another thread, say) ends the
+/// reactor's wait in the OS poll at once, through the scheduler's
+/// [`Unpark`](spindle_core::sched::Unpark) hook. A scheduler made otherwise still
+/// queues such a task at once, but the reactor only sees it at its next I/O event
+/// or timer (or a [`RemoteWake::wake`]).
 ///
 /// ```
 /// use std::time::Duration;
@@ -99,7 +101,7 @@ pub(crate) struct Inner {
 /// use spindle_std::io::Reactor;
 ///
 /// let reactor = Reactor::new().unwrap();
-/// let sched: Scheduler<2> = Scheduler::new();
+/// let sched: Scheduler<2> = reactor.scheduler();
 /// let r = reactor.clone();
 /// sched.spawn_boxed(async move {
 ///     r.sleep(Duration::from_millis(1)).await;
@@ -136,6 +138,39 @@ impl Reactor {
                 next_timer: Cell::new(0),
                 events: RefCell::new(Events::new()),
             }),
+        })
+    }
+
+    /// A scheduler for this reactor's thread whose tasks, when woken from another
+    /// thread, end the reactor's wait in the OS poll at once (its
+    /// [`Unpark`](spindle_core::sched::Unpark) notifies the poller). Wakes made by
+    /// the reactor itself, on its own thread, cost no notification.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use spindle_core::raw::ParkingRawMutex;
+    /// use spindle_core::sched::Scheduler;
+    /// use spindle_core::sync::Oneshot;
+    ///
+    /// let reactor = spindle_std::io::Reactor::new().unwrap();
+    /// let sched: Scheduler<1> = reactor.scheduler();
+    /// let answer = Arc::new(Oneshot::<ParkingRawMutex, u32>::new());
+    /// let a = answer.clone();
+    /// sched.spawn_boxed(async move { assert_eq!(a.recv().await, Ok(7)) }).unwrap();
+    /// let t = std::thread::spawn(move || answer.send(7).unwrap());
+    /// reactor.run(&sched); // no sources, no timers: only the other thread ends the wait
+    /// t.join().unwrap();
+    /// ```
+    pub fn scheduler<const N: usize>(&self) -> Scheduler<N> {
+        let poller = self.inner.poller.clone();
+        let home = this_thread();
+        Scheduler::with_unpark(move || {
+            // On the reactor's own thread a wake comes from `turn` itself (firing
+            // the wakers of ready sources and timers), which returns by itself.
+            if home.is_none() || this_thread() != home {
+                // Fails only if the poller's notification descriptor is broken.
+                let _ = poller.notify();
+            }
         })
     }
 
@@ -401,8 +436,19 @@ impl fmt::Debug for Reactor {
     }
 }
 
+/// A token for the calling thread, unique among live threads (the address of a
+/// thread-local), without `std::thread::current`'s allocation; `None` while the
+/// thread's locals are being destroyed.
+fn this_thread() -> Option<usize> {
+    std::thread_local! {
+        static MARK: u8 = const { 0 };
+    }
+    MARK.try_with(|m| std::ptr::from_ref(m) as usize).ok()
+}
+
 /// Ends a [`Reactor`]'s wait in the OS poll from any thread: see
-/// [`Reactor::remote`].
+/// [`Reactor::remote`]. Not needed for tasks of a [`Reactor::scheduler`], whose
+/// wakes from other threads end the wait by themselves.
 ///
 /// ```
 /// let reactor = spindle_std::io::Reactor::new().unwrap();
