@@ -1,14 +1,18 @@
-//! [`Reactor`]: the one place where a scheduler thread blocks. It owns a
-//! [`polling::Poller`] (epoll, kqueue, event ports) and the timers; the scheduler's
-//! idle hook calls [`Reactor::turn`], which sleeps in the OS poll until a socket is
-//! ready or the next timer is due, then wakes the tasks concerned.
+//! [`Reactor`]: the one place where a scheduler thread blocks. It owns an OS poller
+//! (epoll on Linux, the `polling` crate's kqueue or event ports elsewhere: see
+//! `poll::os_poller`) and the timers; the scheduler's idle hook calls
+//! [`Reactor::turn`], which sleeps in the OS poll until a socket is ready or the
+//! next timer is due, then wakes the tasks concerned.
 //!
 //! Readiness is tracked per source and direction (read, write). A source starts
 //! out "ready" in both directions, so every operation first tries its system call;
 //! only a `WouldBlock` clears the flag and parks the task's waker, which the next
 //! event for that source and direction wakes. Sources are registered edge-triggered
 //! where the platform supports it (one registration for the socket's life) and
-//! one-shot, re-armed on each wait, elsewhere.
+//! one-shot, re-armed on each wait, elsewhere. Where the poller reports a peer's
+//! close (epoll's `EPOLLRDHUP`), a read that returned less than its buffer also
+//! clears the read flag, as tokio does: the socket was drained, and the `read`
+//! that would only say `WouldBlock` is skipped.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -21,9 +25,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use polling::{Event, Events, PollMode, Poller};
-
 use spindle_core::sched::Scheduler;
+
+use crate::poll::os_poller::{Events, Interest, Mode, OsPoller};
 
 /// Which way a task waits on a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +56,9 @@ impl Half {
 struct Slot {
     read: Half,
     write: Half,
+    /// The poller reported the peer's close (or a failure): reads never block
+    /// again, so a short read does not mean "drained".
+    read_closed: bool,
 }
 
 impl Slot {
@@ -65,8 +72,10 @@ impl Slot {
 
 /// The reactor's state, shared by every handle and source on its thread.
 pub(crate) struct Inner {
-    poller: Arc<Poller>,
-    mode: PollMode,
+    poller: Arc<OsPoller>,
+    mode: Mode,
+    /// Whether a short read may clear the read flag (the poller reports closes).
+    short_reads_drain: bool,
     /// Sources by key; `None` marks a free key (kept in `free`).
     slots: RefCell<Vec<Option<Slot>>>,
     free: RefCell<Vec<usize>>,
@@ -122,14 +131,15 @@ impl Reactor {
     /// # drop(reactor);
     /// ```
     pub fn new() -> io::Result<Self> {
-        let poller = Poller::new()?;
+        let poller = OsPoller::new()?;
         let mode = if poller.supports_edge() {
-            PollMode::Edge
+            Mode::Edge
         } else {
-            PollMode::Oneshot
+            Mode::Oneshot
         };
         Ok(Self {
             inner: Rc::new(Inner {
+                short_reads_drain: mode == Mode::Edge && poller.reports_read_closed(),
                 poller: Arc::new(poller),
                 mode,
                 slots: RefCell::new(Vec::new()),
@@ -215,13 +225,14 @@ impl Reactor {
                 let Some(Some(slot)) = slots.get_mut(ev.key) else {
                     continue;
                 };
+                slot.read_closed |= ev.read_closed;
                 if ev.readable {
                     slot.read.fire();
                 }
                 if ev.writable {
                     slot.write.fire();
                 }
-                if inner.mode == PollMode::Oneshot {
+                if inner.mode == Mode::Oneshot {
                     // The event disarmed the whole registration: a task still
                     // waiting the other way must re-arm it, so wake it to look again
                     // (it finds itself not ready and re-arms in `poll_ready`).
@@ -285,9 +296,15 @@ impl Reactor {
         // `deregister` in its `Drop` (before its fields, and so the descriptor, are
         // dropped), and nothing hands the descriptor out without deregistering first.
         let added = unsafe {
-            inner
-                .poller
-                .add_with_mode(source.as_raw_fd(), Event::all(key), inner.mode)
+            inner.poller.add(
+                source.as_raw_fd(),
+                Interest {
+                    key,
+                    readable: true,
+                    writable: true,
+                },
+                inner.mode,
+            )
         };
         if let Err(e) = added {
             inner.free.borrow_mut().push(key);
@@ -335,12 +352,16 @@ impl Reactor {
             Some(w) => w.clone_from(cx.waker()),
             None => half.waker = Some(cx.waker().clone()),
         }
-        if inner.mode == PollMode::Oneshot {
+        if inner.mode == Mode::Oneshot {
             // A one-shot registration is disarmed after each event: arm it for
             // whatever is being waited for now.
-            let interest = Event::new(key, slot.read.waker.is_some(), slot.write.waker.is_some());
+            let interest = Interest {
+                key,
+                readable: slot.read.waker.is_some(),
+                writable: slot.write.waker.is_some(),
+            };
             drop(slots);
-            if inner.poller.modify(source, interest).is_err() {
+            if inner.poller.modify(source, interest, inner.mode).is_err() {
                 // Let the operation run and report the error itself.
                 return Poll::Ready(());
             }
@@ -373,10 +394,22 @@ impl Reactor {
         }
     }
 
-    // No "a short read drained the socket" shortcut (tokio has one): `polling`
-    // does not register EPOLLRDHUP, so a FIN that came with the last data would
-    // raise no further event, and a reader that skipped the next `read` would wait
-    // for ever. Every wait follows a `WouldBlock`.
+    /// A read of `key` returned `n` bytes into a buffer of `len`: if that was
+    /// short (and not end-of-file), the socket is drained, so the next read waits
+    /// for an event instead of trying and failing with `WouldBlock`. Only where
+    /// the poller reports closes: a FIN that came with the last data raises no
+    /// further edge, but its `EPOLLRDHUP` was seen (`read_closed`), and then the
+    /// flag stays.
+    pub(crate) fn read_done(&self, key: usize, n: usize, len: usize) {
+        if !self.inner.short_reads_drain || n == 0 || n >= len {
+            return;
+        }
+        if let Some(Some(slot)) = self.inner.slots.borrow_mut().get_mut(key) {
+            if !slot.read_closed {
+                slot.read.ready = false;
+            }
+        }
+    }
 
     /// Waits until `source` is ready in `dir` (or might be).
     pub(crate) async fn ready<S: AsFd>(&self, key: usize, source: &S, dir: Direction) {
@@ -457,7 +490,7 @@ fn this_thread() -> Option<usize> {
 /// reactor.turn();
 /// ```
 #[derive(Clone)]
-pub struct RemoteWake(Arc<Poller>);
+pub struct RemoteWake(Arc<OsPoller>);
 
 impl RemoteWake {
     /// Makes the reactor's current or next wait return at once.
