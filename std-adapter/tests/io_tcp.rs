@@ -156,6 +156,18 @@ fn read_line_too_long_without_any_newline() {
     });
 }
 
+/// Reads `s` in small chunks until end-of-file.
+async fn read_to_eof(s: &TcpStream) -> Vec<u8> {
+    let mut buf = [0u8; 64];
+    let mut got = Vec::new();
+    loop {
+        match s.read(&mut buf).await.unwrap() {
+            0 => return got,
+            n => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
 /// The client's last bytes and its FIN are both queued before the server's first
 /// read (the client is gone before the server even accepts): the short read that
 /// takes the bytes must not be taken for "drained, wait for the next event" (no
@@ -176,15 +188,7 @@ fn a_short_read_with_the_fin_already_queued_still_reaches_eof() {
         sched
             .spawn_boxed(async move {
                 let (s, _) = listener.accept().await.unwrap();
-                let mut buf = [0u8; 64];
-                let mut got = Vec::new();
-                loop {
-                    match s.read(&mut buf).await.unwrap() {
-                        0 => break,
-                        n => got.extend_from_slice(&buf[..n]),
-                    }
-                }
-                assert_eq!(got, b"last words");
+                assert_eq!(read_to_eof(&s).await, b"last words");
             })
             .unwrap();
         reactor.run(&sched);
@@ -218,14 +222,7 @@ fn data_after_a_short_read_is_still_seen() {
                 let n = s.read(&mut buf).await.unwrap();
                 assert_eq!(&buf[..n], b"one");
                 tx.send(()).unwrap();
-                let mut got = Vec::new();
-                loop {
-                    match s.read(&mut buf).await.unwrap() {
-                        0 => break,
-                        n => got.extend_from_slice(&buf[..n]),
-                    }
-                }
-                assert_eq!(got, b"two");
+                assert_eq!(read_to_eof(&s).await, b"two");
             })
             .unwrap();
         reactor.run(&sched);
