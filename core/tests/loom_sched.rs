@@ -129,3 +129,27 @@ fn self_wake_races_a_remote_wake() {
         other.join().unwrap();
     });
 }
+
+/// A scheduler that idles in its own hook (`run_with`: here a bare `park`), which
+/// only the run queue's `Unpark` ends: a wake from another thread, racing the
+/// scheduler's way into idling, must fire it (else loom reports a deadlock).
+#[test]
+fn wake_from_another_thread_fires_the_unpark_hook() {
+    model(|| {
+        let signal = Arc::new(Signal::default());
+        let other = {
+            let signal = signal.clone();
+            thread::spawn(move || signal.fire())
+        };
+        let me = thread::current();
+        let sched: Scheduler<1> = Scheduler::with_unpark(move || me.unpark());
+        let t = pin!(Task::new(async {
+            signal.wait().await;
+            7
+        }));
+        let mut h = sched.spawn(t).unwrap();
+        sched.run_with(thread::park);
+        assert_eq!(h.try_take(), Some(7));
+        other.join().unwrap();
+    });
+}

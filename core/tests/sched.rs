@@ -470,3 +470,63 @@ mod no_heap {
         assert_eq!(allocs, 0);
     }
 }
+
+/// The idle hook of `run_with` blocks on a channel that only the scheduler's
+/// `Unpark` feeds: a task woken from another thread must end that wait (a lost
+/// signal hangs, which `within` turns into a failure).
+#[test]
+fn an_unpark_ends_the_idle_hook_when_another_thread_wakes_a_task() {
+    use spindle_core::sync::Oneshot;
+    use std::sync::mpsc;
+
+    spindle_test_support::within(Duration::from_secs(5), || {
+        let (signal, signalled) = mpsc::channel::<()>();
+        let signal = std::sync::Mutex::new(signal);
+        let sched: Scheduler<2> = Scheduler::with_unpark(move || {
+            let _ = signal.lock().unwrap().send(());
+        });
+        let answer = Arc::new(Oneshot::<ParkingRawMutex, u32>::new());
+        let got = Rc::new(Cell::new(None));
+        let (a, g) = (answer.clone(), got.clone());
+        sched
+            .spawn_boxed(async move { g.set(Some(a.recv().await)) })
+            .unwrap();
+        assert_eq!(
+            sched.run_until_stalled(),
+            1,
+            "the task waits for its answer"
+        );
+        // The answer is sent only once the scheduler idles.
+        let (idle, idled) = mpsc::channel::<()>();
+        let sender = thread::spawn(move || {
+            idled.recv().unwrap();
+            answer.send(42).unwrap();
+        });
+        sched.run_with(|| {
+            let _ = idle.send(());
+            signalled.recv().unwrap();
+        });
+        sender.join().unwrap();
+        assert_eq!(got.get(), Some(Ok(42)));
+    });
+}
+
+/// A scheduler that is busy is not signalled: only a wake that finds it idle
+/// calls the `Unpark` (a task waking itself while it runs costs nothing).
+#[test]
+fn unpark_is_called_only_for_wakes_that_find_the_scheduler_idle() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let sched: Scheduler<2> = Scheduler::with_unpark(move || {
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    sched
+        .spawn_boxed(async {
+            for _ in 0..10 {
+                yield_now().await; // self-wakes while running: no signal
+            }
+        })
+        .unwrap();
+    sched.run_with(|| {});
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}

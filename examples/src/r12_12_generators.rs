@@ -368,7 +368,7 @@ fn echo_clients(
         return Err(failed(format!("at most {MAX_CLIENTS} demo clients")));
     }
     let reactor = Reactor::new()?;
-    let sched: Scheduler<MAX_CLIENTS> = Scheduler::new();
+    let sched: Scheduler<MAX_CLIENTS> = reactor.scheduler();
     /// Per client: its transcript, once its task is over.
     type Outcomes = Rc<RefCell<Vec<Option<io::Result<Vec<String>>>>>>;
     let results: Outcomes = Rc::new(RefCell::new((0..clients).map(|_| None).collect()));

@@ -155,3 +155,78 @@ fn read_line_too_long_without_any_newline() {
         assert!(lines.buffered().len() < 100 + 8192);
     });
 }
+
+/// Reads `s` in small chunks until end-of-file.
+async fn read_to_eof(s: &TcpStream) -> Vec<u8> {
+    let mut buf = [0u8; 64];
+    let mut got = Vec::new();
+    loop {
+        match s.read(&mut buf).await.unwrap() {
+            0 => return got,
+            n => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// The client's last bytes and its FIN are both queued before the server's first
+/// read (the client is gone before the server even accepts): the short read that
+/// takes the bytes must not be taken for "drained, wait for the next event" (no
+/// further event comes), so the next read sees end-of-file instead of hanging.
+#[test]
+fn a_short_read_with_the_fin_already_queued_still_reaches_eof() {
+    spindle_test_support::within(Duration::from_secs(5), || {
+        let reactor = Reactor::new().unwrap();
+        let listener = TcpListener::bind(&reactor, "127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut c = std::net::TcpStream::connect(addr).unwrap();
+            c.write_all(b"last words").unwrap();
+        })
+        .join()
+        .unwrap();
+        let sched: Scheduler<1> = reactor.scheduler();
+        sched
+            .spawn_boxed(async move {
+                let (s, _) = listener.accept().await.unwrap();
+                assert_eq!(read_to_eof(&s).await, b"last words");
+            })
+            .unwrap();
+        reactor.run(&sched);
+        assert!(sched.is_empty());
+    });
+}
+
+/// A short read marks the socket drained; bytes that arrive afterwards raise a
+/// new event and are read, and the FIN that typically comes with them (the
+/// client closes at once) is still read as end-of-file: its `EPOLLRDHUP` keeps
+/// the socket readable after the short read of "two" (without that report this
+/// hangs, which `within` turns into a failure).
+#[test]
+fn data_after_a_short_read_is_still_seen() {
+    spindle_test_support::within(Duration::from_secs(5), || {
+        let reactor = Reactor::new().unwrap();
+        let listener = TcpListener::bind(&reactor, "127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let client = std::thread::spawn(move || {
+            let mut c = std::net::TcpStream::connect(addr).unwrap();
+            c.write_all(b"one").unwrap();
+            rx.recv().unwrap(); // the server has read "one"
+            c.write_all(b"two").unwrap();
+        });
+        let sched: Scheduler<1> = reactor.scheduler();
+        sched
+            .spawn_boxed(async move {
+                let (s, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 64];
+                let n = s.read(&mut buf).await.unwrap();
+                assert_eq!(&buf[..n], b"one");
+                tx.send(()).unwrap();
+                assert_eq!(read_to_eof(&s).await, b"two");
+            })
+            .unwrap();
+        reactor.run(&sched);
+        client.join().unwrap();
+        assert!(sched.is_empty());
+    });
+}

@@ -121,3 +121,45 @@ fn a_remote_wake_ends_the_wait() {
     reactor.turn();
     t.join().unwrap();
 }
+
+/// A task of `Reactor::scheduler` awaits a core oneshot and a core queue that
+/// other threads complete while the reactor is blocked in the OS poll with no
+/// sources and no timers: the scheduler's unpark hook must end that wait (without
+/// it this hangs, which `within` reports).
+#[test]
+fn a_task_woken_from_another_thread_ends_the_poll() {
+    use spindle_core::queue::Queue;
+    use spindle_core::raw::ParkingRawMutex;
+    use spindle_core::sync::Oneshot;
+    use std::sync::Arc;
+
+    spindle_test_support::within(Duration::from_secs(5), || {
+        let reactor = Reactor::new().unwrap();
+        let sched: Scheduler<2> = reactor.scheduler();
+        let answer = Arc::new(Oneshot::<ParkingRawMutex, u32>::new());
+        let jobs = Arc::new(Queue::<ParkingRawMutex, u32, 4>::new());
+        let got = Rc::new(Cell::new((None, None)));
+        let (a, j, g) = (answer.clone(), jobs.clone(), got.clone());
+        sched
+            .spawn_boxed(async move {
+                let first = a.recv().await.ok();
+                let second = j.recv().await.ok();
+                g.set((first, second));
+            })
+            .unwrap();
+        let feeder = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            answer.send(1).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+            jobs.try_send(2).unwrap();
+        });
+        reactor.run(&sched);
+        feeder.join().unwrap();
+        assert_eq!(got.get(), (Some(1), Some(2)));
+        assert_eq!(
+            reactor.pending(),
+            (0, 0),
+            "nothing but the poll could wake it"
+        );
+    });
+}

@@ -33,7 +33,9 @@
 //! No heap is needed: task storage is pinned by the caller ([`Task`], or a
 //! [`TaskPool`] for spawning from inside tasks) and the wake-up state is a
 //! `static` [`RunQueue`]. See [`Scheduler`] for the run order, idling and thread
-//! safety, and [`RunQueue`]'s module notes for the wake-up protocol.
+//! safety, and [`RunQueue`]'s module notes for the wake-up protocol. A scheduler
+//! that idles in your own hook (an OS poll, a wait-for-interrupt) is told of wakes
+//! from other threads or interrupts through an [`Unpark`] chosen at construction.
 
 mod current;
 mod error;
@@ -42,6 +44,7 @@ mod run_queue;
 mod scheduler;
 mod table;
 mod task;
+mod unpark;
 mod yield_now;
 
 use core::fmt;
@@ -52,6 +55,7 @@ pub use join::JoinHandle;
 pub use run_queue::RunQueue;
 pub use scheduler::Scheduler;
 pub use task::{Task, TaskPool};
+pub use unpark::Unpark;
 pub use yield_now::{yield_now, YieldNow};
 
 /// A task's id: the index of its scheduler slot (reused once the task is over).

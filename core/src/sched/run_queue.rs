@@ -15,7 +15,8 @@
 //! compare-exchange, which fails if anything was pushed meanwhile. A producer's
 //! push is a swap of that same word, so it either comes first (the scheduler's
 //! compare-exchange fails and it looks again) or it takes the "I sleep" mark with
-//! it and signals the scheduler (under `std`: unparks its thread). Both are
+//! it and signals the scheduler (calls the queue's [`Unpark`], if it was given
+//! one, and under `std` unparks the thread parked in `run`). Both are
 //! read-modify-writes of one location, so no wake-up can be lost, and the producer
 //! pays for the handshake only when the scheduler really sleeps.
 //!
@@ -36,6 +37,7 @@
 use core::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::table::TaskTable;
+use super::unpark::{Unpark, UnparkHook};
 use crate::loom::{AtomicUsize, Ordering};
 
 /// No successor.
@@ -126,6 +128,9 @@ pub struct RunQueue<const N: usize> {
     /// The thread to unpark when a task becomes ready while the scheduler sleeps.
     #[cfg(feature = "std")]
     sleeper: std::sync::Mutex<Option<Sleeper>>,
+    /// The user's signal for the same moment (see [`Unpark`]); fixed at
+    /// construction, so wakers read it without synchronisation of their own.
+    unpark: UnparkHook,
 }
 
 // SAFETY: everything but `table` is atomics or a mutex. `table` is only touched on
@@ -158,6 +163,29 @@ impl<const N: usize> RunQueue<N> {
         /// is evaluated: `cargo build`, `cargo test` and `cargo run` report it, `cargo
         /// check` (and so an editor's check-on-save) does not.
         pub fn new() -> Self {
+            Self::with_hook(UnparkHook::None)
+        }
+    }
+
+    loom_const_fn! {
+        /// An empty run queue whose scheduler, when it idles in
+        /// [`run_with`](super::Scheduler::run_with)'s hook, is signalled through
+        /// `unpark` as soon as a task becomes ready (from another thread or an
+        /// interrupt handler). No heap; see [`Unpark`] for an example.
+        ///
+        /// ```
+        /// use spindle_core::sched::RunQueue;
+        /// fn wake_core() { /* e.g. cortex_m::asm::sev() */ }
+        /// static READY: RunQueue<4> = RunQueue::with_unpark(&wake_core);
+        /// # drop(&READY);
+        /// ```
+        pub fn with_unpark(unpark: &'static dyn Unpark) -> Self {
+            Self::with_hook(UnparkHook::Static(unpark))
+        }
+    }
+
+    loom_const_fn! {
+        pub(crate) fn with_hook(unpark: UnparkHook) -> Self {
             Self {
                 headers: headers::<N>(),
                 table: TaskTable::new(),
@@ -167,6 +195,7 @@ impl<const N: usize> RunQueue<N> {
                 claimed: AtomicUsize::new(0),
                 #[cfg(feature = "std")]
                 sleeper: std::sync::Mutex::new(None),
+                unpark,
             }
         }
     }
@@ -284,9 +313,11 @@ impl<const N: usize> RunQueue<N> {
         }
     }
 
-    /// Wakes an idle scheduler.
+    /// Wakes an idle scheduler: the user's [`Unpark`], and under `std` the thread
+    /// parked in `run`.
     #[cold]
     fn signal(&self) {
+        self.unpark.unpark();
         #[cfg(feature = "std")]
         {
             let thread = match self.sleeper.lock() {

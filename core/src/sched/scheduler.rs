@@ -18,6 +18,8 @@ use super::run_queue::{Pop, RunQueue};
 use super::table::{TaskEntry, TaskTable};
 use super::task::{DynTask, Task};
 #[cfg(feature = "alloc")]
+use super::unpark::{Unpark, UnparkHook};
+#[cfg(feature = "alloc")]
 use super::TaskSlotsFull;
 use super::{RunQueueInUse, TaskId, TaskSpawnError};
 use crate::wait::Relax;
@@ -66,7 +68,10 @@ impl<const N: usize> Drop for QueueOwner<N> {
 ///   is neither `Send` nor `Sync`), including from inside its tasks.
 /// - When nothing is ready the scheduler idles: under `std`, [`run`](Self::run)
 ///   parks the thread (wakers unpark it); [`run_with`](Self::run_with) calls your
-///   [`Relax`] instead (e.g. a WFI instruction on bare metal).
+///   [`Relax`] instead (e.g. a WFI instruction on bare metal, an OS poll). A wake
+///   from another thread or an interrupt then ends that wait only if the run queue
+///   was given an [`Unpark`](super::Unpark) ([`with_unpark`](Self::with_unpark),
+///   [`RunQueue::with_unpark`]); otherwise the hook must return on its own.
 ///
 /// ```
 /// use core::pin::pin;
@@ -113,7 +118,49 @@ impl<const N: usize> Scheduler<N> {
     /// `cargo check` does not.
     #[cfg(feature = "alloc")]
     pub fn new() -> Self {
-        let queue = Arc::new(RunQueue::new());
+        Self::shared(RunQueue::new())
+    }
+
+    /// A scheduler on its own reference-counted run queue, whose idle hook
+    /// ([`run_with`](Self::run_with)) is ended by `unpark` whenever a task becomes
+    /// ready from outside the running loop (see [`Unpark`]). This is how an OS
+    /// poll (`spindle_std::io::Reactor`) learns of a queue fed by another thread.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Condvar, Mutex};
+    /// use spindle_core::raw::CriticalSectionRawMutex;
+    /// use spindle_core::sched::Scheduler;
+    /// use spindle_core::sync::Oneshot;
+    ///
+    /// // The idle hook sleeps on a condition variable that only `unpark` signals.
+    /// let woken = Arc::new((Mutex::new(false), Condvar::new()));
+    /// let w = woken.clone();
+    /// let sched: Scheduler<1> = Scheduler::with_unpark(move || {
+    ///     *w.0.lock().unwrap() = true;
+    ///     w.1.notify_one();
+    /// });
+    /// let answer = Arc::new(Oneshot::<CriticalSectionRawMutex, u32>::new());
+    /// let a = answer.clone();
+    /// sched.spawn_boxed(async move { assert_eq!(a.recv().await, Ok(42)) }).unwrap();
+    /// let sender = std::thread::spawn(move || answer.send(42).unwrap());
+    /// sched.run_with(|| {
+    ///     let mut set = woken.0.lock().unwrap();
+    ///     while !*set {
+    ///         set = woken.1.wait(set).unwrap();
+    ///     }
+    ///     *set = false;
+    /// });
+    /// sender.join().unwrap();
+    /// assert!(sched.is_empty());
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn with_unpark(unpark: impl Unpark + 'static) -> Self {
+        Self::shared(RunQueue::with_hook(UnparkHook::Boxed(Box::new(unpark))))
+    }
+
+    #[cfg(feature = "alloc")]
+    fn shared(queue: RunQueue<N>) -> Self {
+        let queue = Arc::new(queue);
         queue.claim();
         let wakers = core::array::from_fn(|i| queue.arc_waker(i));
         Self::build(QueueOwner::Shared(queue), wakers)

@@ -308,7 +308,7 @@ impl EchoServer {
             stopping: Event::new(),
             counts: Counts::default(),
         });
-        let sched: Box<Scheduler<SLOTS>> = Box::new(Scheduler::new());
+        let sched: Box<Scheduler<SLOTS>> = Box::new(reactor.scheduler());
         let accept = pin!(Task::new(accept_loop(&sched, &reactor, &listener, &shared)));
         let watch = pin!(Task::new(watch_stop(&stop_rx, &shared)));
         sched.spawn(accept).map_err(spawn_failed)?;

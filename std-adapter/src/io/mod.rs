@@ -3,9 +3,12 @@
 //! `Scheduler` of the book, whose tasks `yield` read-wait and write-wait events and
 //! whose loop sleeps in `select()`.
 //!
-//! A [`Reactor`] owns the OS poller (epoll, kqueue: the `polling` crate) and the
-//! timers; [`Reactor::run`] drives a scheduler with the reactor as its idle hook,
-//! so an idle thread blocks in the OS poll rather than spinning. Tasks await
+//! A [`Reactor`] owns the OS poller (epoll on Linux, kqueue and others through the
+//! `polling` crate) and the timers; [`Reactor::run`] drives a scheduler with the
+//! reactor as its idle hook, so an idle thread blocks in the OS poll rather than
+//! spinning. A scheduler made by [`Reactor::scheduler`] also ends that wait when
+//! one of its tasks is woken from another thread (a queue fed by a worker, say),
+//! through the core scheduler's [`Unpark`](spindle_core::sched::Unpark). Tasks await
 //! [`TcpListener::accept`], [`TcpStream::connect`], [`read`](TcpStream::read),
 //! [`write`](TcpStream::write), [`write_all`](TcpStream::write_all),
 //! [`LineReader::read_line`] (with a maximum line length), [`Reactor::sleep`] and

@@ -1,14 +1,18 @@
-//! [`Reactor`]: the one place where a scheduler thread blocks. It owns a
-//! [`polling::Poller`] (epoll, kqueue, event ports) and the timers; the scheduler's
-//! idle hook calls [`Reactor::turn`], which sleeps in the OS poll until a socket is
-//! ready or the next timer is due, then wakes the tasks concerned.
+//! [`Reactor`]: the one place where a scheduler thread blocks. It owns an OS poller
+//! (epoll on Linux, the `polling` crate's kqueue or event ports elsewhere: see
+//! `poll::os_poller`) and the timers; the scheduler's idle hook calls
+//! [`Reactor::turn`], which sleeps in the OS poll until a socket is ready or the
+//! next timer is due, then wakes the tasks concerned.
 //!
 //! Readiness is tracked per source and direction (read, write). A source starts
 //! out "ready" in both directions, so every operation first tries its system call;
 //! only a `WouldBlock` clears the flag and parks the task's waker, which the next
 //! event for that source and direction wakes. Sources are registered edge-triggered
 //! where the platform supports it (one registration for the socket's life) and
-//! one-shot, re-armed on each wait, elsewhere.
+//! one-shot, re-armed on each wait, elsewhere. Where the poller reports a peer's
+//! close (epoll's `EPOLLRDHUP`), a read that returned less than its buffer also
+//! clears the read flag, as tokio does: the socket was drained, and the `read`
+//! that would only say `WouldBlock` is skipped.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -21,9 +25,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use polling::{Event, Events, PollMode, Poller};
-
 use spindle_core::sched::Scheduler;
+
+use crate::poll::os_poller::{Events, Interest, Mode, OsPoller};
 
 /// Which way a task waits on a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +56,9 @@ impl Half {
 struct Slot {
     read: Half,
     write: Half,
+    /// The poller reported the peer's close (or a failure): reads never block
+    /// again, so a short read does not mean "drained".
+    read_closed: bool,
 }
 
 impl Slot {
@@ -65,8 +72,10 @@ impl Slot {
 
 /// The reactor's state, shared by every handle and source on its thread.
 pub(crate) struct Inner {
-    poller: Arc<Poller>,
-    mode: PollMode,
+    poller: Arc<OsPoller>,
+    mode: Mode,
+    /// Whether a short read may clear the read flag (the poller reports closes).
+    short_reads_drain: bool,
     /// Sources by key; `None` marks a free key (kept in `free`).
     slots: RefCell<Vec<Option<Slot>>>,
     free: RefCell<Vec<usize>>,
@@ -88,10 +97,12 @@ pub(crate) struct Inner {
 /// A `Reactor` is a cheap handle (clone it freely) and stays on the thread that
 /// made it (it is neither `Send` nor `Sync`).
 ///
-/// Wakes that come from other threads (a spindle queue fed by another thread, say)
-/// queue their task at once but do not end a wait in the OS poll by themselves:
-/// call [`RemoteWake::wake`] (from [`remote`](Self::remote)) after them, or they are
-/// seen at the next I/O event or timer.
+/// Make the scheduler with [`scheduler`](Self::scheduler): then a task woken from
+/// another thread (a spindle queue or oneshot fed by another thread, say) ends the
+/// reactor's wait in the OS poll at once, through the scheduler's
+/// [`Unpark`](spindle_core::sched::Unpark) hook. A scheduler made otherwise still
+/// queues such a task at once, but the reactor only sees it at its next I/O event
+/// or timer (or a [`RemoteWake::wake`]).
 ///
 /// ```
 /// use std::time::Duration;
@@ -99,7 +110,7 @@ pub(crate) struct Inner {
 /// use spindle_std::io::Reactor;
 ///
 /// let reactor = Reactor::new().unwrap();
-/// let sched: Scheduler<2> = Scheduler::new();
+/// let sched: Scheduler<2> = reactor.scheduler();
 /// let r = reactor.clone();
 /// sched.spawn_boxed(async move {
 ///     r.sleep(Duration::from_millis(1)).await;
@@ -120,14 +131,15 @@ impl Reactor {
     /// # drop(reactor);
     /// ```
     pub fn new() -> io::Result<Self> {
-        let poller = Poller::new()?;
+        let poller = OsPoller::new()?;
         let mode = if poller.supports_edge() {
-            PollMode::Edge
+            Mode::Edge
         } else {
-            PollMode::Oneshot
+            Mode::Oneshot
         };
         Ok(Self {
             inner: Rc::new(Inner {
+                short_reads_drain: mode == Mode::Edge && poller.reports_read_closed(),
                 poller: Arc::new(poller),
                 mode,
                 slots: RefCell::new(Vec::new()),
@@ -136,6 +148,39 @@ impl Reactor {
                 next_timer: Cell::new(0),
                 events: RefCell::new(Events::new()),
             }),
+        })
+    }
+
+    /// A scheduler for this reactor's thread whose tasks, when woken from another
+    /// thread, end the reactor's wait in the OS poll at once (its
+    /// [`Unpark`](spindle_core::sched::Unpark) notifies the poller). Wakes made by
+    /// the reactor itself, on its own thread, cost no notification.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use spindle_core::raw::ParkingRawMutex;
+    /// use spindle_core::sched::Scheduler;
+    /// use spindle_core::sync::Oneshot;
+    ///
+    /// let reactor = spindle_std::io::Reactor::new().unwrap();
+    /// let sched: Scheduler<1> = reactor.scheduler();
+    /// let answer = Arc::new(Oneshot::<ParkingRawMutex, u32>::new());
+    /// let a = answer.clone();
+    /// sched.spawn_boxed(async move { assert_eq!(a.recv().await, Ok(7)) }).unwrap();
+    /// let t = std::thread::spawn(move || answer.send(7).unwrap());
+    /// reactor.run(&sched); // no sources, no timers: only the other thread ends the wait
+    /// t.join().unwrap();
+    /// ```
+    pub fn scheduler<const N: usize>(&self) -> Scheduler<N> {
+        let poller = self.inner.poller.clone();
+        let home = this_thread();
+        Scheduler::with_unpark(move || {
+            // On the reactor's own thread a wake comes from `turn` itself (firing
+            // the wakers of ready sources and timers), which returns by itself.
+            if home.is_none() || this_thread() != home {
+                // Fails only if the poller's notification descriptor is broken.
+                let _ = poller.notify();
+            }
         })
     }
 
@@ -180,13 +225,14 @@ impl Reactor {
                 let Some(Some(slot)) = slots.get_mut(ev.key) else {
                     continue;
                 };
+                slot.read_closed |= ev.read_closed;
                 if ev.readable {
                     slot.read.fire();
                 }
                 if ev.writable {
                     slot.write.fire();
                 }
-                if inner.mode == PollMode::Oneshot {
+                if inner.mode == Mode::Oneshot {
                     // The event disarmed the whole registration: a task still
                     // waiting the other way must re-arm it, so wake it to look again
                     // (it finds itself not ready and re-arms in `poll_ready`).
@@ -250,9 +296,15 @@ impl Reactor {
         // `deregister` in its `Drop` (before its fields, and so the descriptor, are
         // dropped), and nothing hands the descriptor out without deregistering first.
         let added = unsafe {
-            inner
-                .poller
-                .add_with_mode(source.as_raw_fd(), Event::all(key), inner.mode)
+            inner.poller.add(
+                source.as_raw_fd(),
+                Interest {
+                    key,
+                    readable: true,
+                    writable: true,
+                },
+                inner.mode,
+            )
         };
         if let Err(e) = added {
             inner.free.borrow_mut().push(key);
@@ -300,12 +352,16 @@ impl Reactor {
             Some(w) => w.clone_from(cx.waker()),
             None => half.waker = Some(cx.waker().clone()),
         }
-        if inner.mode == PollMode::Oneshot {
+        if inner.mode == Mode::Oneshot {
             // A one-shot registration is disarmed after each event: arm it for
             // whatever is being waited for now.
-            let interest = Event::new(key, slot.read.waker.is_some(), slot.write.waker.is_some());
+            let interest = Interest {
+                key,
+                readable: slot.read.waker.is_some(),
+                writable: slot.write.waker.is_some(),
+            };
             drop(slots);
-            if inner.poller.modify(source, interest).is_err() {
+            if inner.poller.modify(source, interest, inner.mode).is_err() {
                 // Let the operation run and report the error itself.
                 return Poll::Ready(());
             }
@@ -338,10 +394,22 @@ impl Reactor {
         }
     }
 
-    // No "a short read drained the socket" shortcut (tokio has one): `polling`
-    // does not register EPOLLRDHUP, so a FIN that came with the last data would
-    // raise no further event, and a reader that skipped the next `read` would wait
-    // for ever. Every wait follows a `WouldBlock`.
+    /// A read of `key` returned `n` bytes into a buffer of `len`: if that was
+    /// short (and not end-of-file), the socket is drained, so the next read waits
+    /// for an event instead of trying and failing with `WouldBlock`. Only where
+    /// the poller reports closes: a FIN that came with the last data raises no
+    /// further edge, but its `EPOLLRDHUP` was seen (`read_closed`), and then the
+    /// flag stays.
+    pub(crate) fn read_done(&self, key: usize, n: usize, len: usize) {
+        if !self.inner.short_reads_drain || n == 0 || n >= len {
+            return;
+        }
+        if let Some(Some(slot)) = self.inner.slots.borrow_mut().get_mut(key) {
+            if !slot.read_closed {
+                slot.read.ready = false;
+            }
+        }
+    }
 
     /// Waits until `source` is ready in `dir` (or might be).
     pub(crate) async fn ready<S: AsFd>(&self, key: usize, source: &S, dir: Direction) {
@@ -401,8 +469,19 @@ impl fmt::Debug for Reactor {
     }
 }
 
+/// A token for the calling thread, unique among live threads (the address of a
+/// thread-local), without `std::thread::current`'s allocation; `None` while the
+/// thread's locals are being destroyed.
+fn this_thread() -> Option<usize> {
+    std::thread_local! {
+        static MARK: u8 = const { 0 };
+    }
+    MARK.try_with(|m| std::ptr::from_ref(m) as usize).ok()
+}
+
 /// Ends a [`Reactor`]'s wait in the OS poll from any thread: see
-/// [`Reactor::remote`].
+/// [`Reactor::remote`]. Not needed for tasks of a [`Reactor::scheduler`], whose
+/// wakes from other threads end the wait by themselves.
 ///
 /// ```
 /// let reactor = spindle_std::io::Reactor::new().unwrap();
@@ -411,7 +490,7 @@ impl fmt::Debug for Reactor {
 /// reactor.turn();
 /// ```
 #[derive(Clone)]
-pub struct RemoteWake(Arc<Poller>);
+pub struct RemoteWake(Arc<OsPoller>);
 
 impl RemoteWake {
     /// Makes the reactor's current or next wait return at once.

@@ -43,6 +43,12 @@ impl<T: AsFd> Source<T> {
         self.reactor.io(self.key, &self.io, dir, op).await
     }
 
+    /// Tells the reactor that a read returned `n` bytes into a buffer of `len`
+    /// (a short read may mean "drained": see `Reactor::read_done`).
+    pub(crate) fn read_done(&self, n: usize, len: usize) {
+        self.reactor.read_done(self.key, n, len);
+    }
+
     /// Waits until the source is ready in `dir`.
     pub(crate) async fn ready(&self, dir: Direction) {
         self.reactor.ready(self.key, &self.io, dir).await;

@@ -132,7 +132,10 @@ impl TcpStream {
     /// # let _ = n; Ok(()) }
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.source.io(Direction::Read, |mut s| s.read(buf)).await
+        let len = buf.len();
+        let n = self.source.io(Direction::Read, |mut s| s.read(buf)).await?;
+        self.source.read_done(n, len);
+        Ok(n)
     }
 
     /// Writes some of `buf` (waiting until the socket takes something): the

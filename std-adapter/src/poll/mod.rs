@@ -43,6 +43,7 @@
 mod error;
 mod event;
 mod fd_level;
+pub(crate) mod os_poller;
 mod queue;
 pub mod readiness;
 mod selector;

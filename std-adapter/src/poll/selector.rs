@@ -2,10 +2,12 @@
 //! (anything [`AsFd`]), Unix signals, timers and an overall timeout, and learns which
 //! are ready by the keys it chose (recipe 12.13; Python's `select` / `selectors`).
 //!
-//! Built on the `polling` crate (epoll, kqueue). Sources are registered one-shot and
-//! re-armed at the start of the next [`wait`](Selector::wait), which gives level
-//! semantics (a source still ready is reported again) and a moment to notice a
-//! descriptor that was closed behind the selector's back.
+//! Built on the [`OsPoller`] (epoll on Linux, the `polling` crate elsewhere): a
+//! wait is one `epoll_wait`, so a thread blocked in the selector is handed an item
+//! as quickly as one blocked in a channel's `select`. Sources are registered
+//! one-shot and re-armed at the start of the next [`wait`](Selector::wait), which
+//! gives level semantics (a source still ready is reported again) and a moment to
+//! notice a descriptor that was closed behind the selector's back.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -15,10 +17,10 @@ use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use polling::{Event, Events, Poller};
 use signal_hook::SigId;
 
 use super::error::{is_closed_descriptor, CreateError, DeregisterError, RegisterError, WaitError};
+use super::os_poller::{Events, Fired, Mode, OsPoller};
 use super::timer::{Armed, Timer};
 
 /// What a descriptor source is watched for.
@@ -33,13 +35,18 @@ pub enum Interest {
 }
 
 impl Interest {
-    fn event(self, id: usize) -> Event {
-        match self {
-            Interest::Readable => Event::readable(id),
-            Interest::Writable => Event::writable(id),
-            Interest::Both => Event::all(id),
+    fn at(self, id: usize) -> super::os_poller::Interest {
+        super::os_poller::Interest {
+            key: id,
+            readable: matches!(self, Interest::Readable | Interest::Both),
+            writable: matches!(self, Interest::Writable | Interest::Both),
         }
     }
+}
+
+/// Readable interest under key `id` (queues, events, signal pipes).
+fn readable(id: usize) -> super::os_poller::Interest {
+    Interest::Readable.at(id)
 }
 
 /// One ready source, reported by [`Selector::wait`].
@@ -125,7 +132,7 @@ struct Table<K> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Selector<K> {
-    poller: Poller,
+    poller: OsPoller,
     table: Mutex<Table<K>>,
     /// The OS poll's buffer; holding it also makes concurrent waits take turns.
     events: Mutex<Events>,
@@ -154,7 +161,7 @@ impl<K: Clone + Eq + Hash> Selector<K> {
     /// A new selector with nothing registered.
     pub fn new() -> Result<Self, CreateError> {
         Ok(Self {
-            poller: Poller::new()?,
+            poller: OsPoller::new()?,
             table: Mutex::new(Table {
                 next_id: 0,
                 entries: HashMap::new(),
@@ -199,7 +206,7 @@ impl<K: Clone + Eq + Hash> Selector<K> {
         // deleted from the poller in `deregister` or dropped with the poller; the
         // user keeps it open meanwhile, as `register` documents (and a breach is
         // detected, see `borrow`).
-        unsafe { self.poller.add(fd, interest.event(id)) }?;
+        unsafe { self.poller.add(fd, interest.at(id), Mode::Oneshot) }?;
         table.next_id += 1;
         table.by_fd.insert(fd, id);
         table.insert(
@@ -226,7 +233,7 @@ impl<K: Clone + Eq + Hash> Selector<K> {
         // SAFETY: only passed to `modify` (see `borrow`).
         let probe = self
             .poller
-            .modify(unsafe { borrow(*fd) }, interest.event(id));
+            .modify(unsafe { borrow(*fd) }, interest.at(id), Mode::Oneshot);
         match probe {
             Err(e) if is_closed_descriptor(&e) => {
                 table.lose(id);
@@ -255,11 +262,14 @@ impl<K: Clone + Eq + Hash> Selector<K> {
         let id = table.next_id;
         // SAFETY: `read` is owned by the entry below and deleted from the poller
         // before it is dropped (`deregister`, `Drop`).
-        unsafe { self.poller.add(read.as_raw_fd(), Event::readable(id)) }?;
+        unsafe {
+            self.poller
+                .add(read.as_raw_fd(), readable(id), Mode::Oneshot)
+        }?;
         let sig_id = match signal_hook::low_level::pipe::register(signal, write) {
             Ok(sig_id) => sig_id,
             Err(e) => {
-                let _ = self.poller.delete(&read);
+                let _ = self.poller.delete(read.as_fd());
                 return Err(match e.raw_os_error() {
                     Some(code) if code == nix::errno::Errno::EINVAL as i32 => {
                         RegisterError::InvalidSignal(signal)
@@ -325,7 +335,7 @@ impl<K: Clone + Eq + Hash> Selector<K> {
             Source::Signal { read, signal, id } => {
                 table.signals.remove(&signal);
                 signal_hook::low_level::unregister(id);
-                self.poller.delete(&read)
+                self.poller.delete(read.as_fd())
             }
             Source::Timer(_) => Ok(()),
         };
@@ -399,9 +409,12 @@ impl<K: Clone + Eq + Hash> Selector<K> {
                 Some(Source::Fd { fd, interest }) => {
                     // SAFETY: only passed to `modify` (see `borrow`).
                     self.poller
-                        .modify(unsafe { borrow(*fd) }, interest.event(id))
+                        .modify(unsafe { borrow(*fd) }, interest.at(id), Mode::Oneshot)
                 }
-                Some(Source::Signal { read, .. }) => self.poller.modify(read, Event::readable(id)),
+                Some(Source::Signal { read, .. }) => {
+                    self.poller
+                        .modify(read.as_fd(), readable(id), Mode::Oneshot)
+                }
                 _ => Ok(()),
             };
             match outcome {
@@ -465,7 +478,7 @@ impl<K: Clone + Eq + Hash> Table<K> {
     }
 
     /// Turns one OS event into a report (and schedules its re-arming).
-    fn fired(&mut self, event: Event, ready: &mut Vec<Ready<K>>) {
+    fn fired(&mut self, event: Fired, ready: &mut Vec<Ready<K>>) {
         let Some(entry) = self.entries.get(&event.key) else {
             return; // deregistered meanwhile
         };
