@@ -4,8 +4,11 @@
 //!
 //! - `nats/roundtrip`: one `ask` round trip to a served subject (`RemoteAddr::
 //!   ask_timeout` to `Nats::serve`), against a plain async-nats request to a plain
-//!   async-nats responder on the same server: what spindle's layer (its runtime
-//!   hand-off, codec and serving thread) adds. One op = one request and its answer.
+//!   async-nats responder on the same server: what spindle's layer adds. Like with
+//!   like: the same 8-byte postcard request, the same 10 s timeout, and both
+//!   responders decode the request and encode a `Result<u64, String>` answer that
+//!   the asker decodes; each side has a connection (and a one-thread runtime) of
+//!   its own. One op = one request and its answer.
 //! - `nats/pool-throughput`: tiny tasks (`n * n`) through the distributed pool
 //!   with 2 local workers (threads running `serve_tasks`), all submitted then all
 //!   collected, beside the process pool with 2 workers (a reference: what the
@@ -33,21 +36,27 @@ pub fn available() -> bool {
         .is_ok()
 }
 
-struct Setup {
-    _server: NatsServer,
+/// The broker both rows use (started once).
+fn server() -> &'static NatsServer {
+    static SERVER: OnceLock<NatsServer> = OnceLock::new();
+    SERVER.get_or_init(|| NatsServer::start("spindle-bench nats/", &[]).expect("nats-server"))
+}
+
+/// The round-trip row's two sides, each on a connection of its own (and nothing
+/// else on either: the pool row's workers have their own).
+struct Roundtrip {
     nats: Nats,
     _echo: Service,
     echo: RemoteAddr<u64, u64>,
     raw: tokio::runtime::Runtime,
     raw_client: async_nats::Client,
-    pool: RemotePool,
 }
 
-fn setup() -> &'static Setup {
-    static SETUP: OnceLock<Setup> = OnceLock::new();
+fn roundtrip() -> &'static Roundtrip {
+    static SETUP: OnceLock<Roundtrip> = OnceLock::new();
     SETUP.get_or_init(|| {
-        let server = NatsServer::start("spindle-bench nats/", &[]).expect("nats-server");
-        let nats = Nats::connect(&server.url).expect("connect");
+        let url = server().url.clone();
+        let nats = Nats::connect(&url).expect("connect");
         let echo_svc = nats
             .serve("bench.echo", |n: u64| Ok::<_, String>(n))
             .expect("serve");
@@ -57,21 +66,40 @@ fn setup() -> &'static Setup {
             .enable_all()
             .build()
             .expect("a runtime");
-        let url = server.url.clone();
         let raw_client = raw.block_on(async move {
             let client = async_nats::connect(url).await.expect("connect");
             let mut sub = client.subscribe("bench.raw").await.expect("subscribe");
             let responder = client.clone();
+            // The same work as `Nats::serve`'s side: decode the request, answer with
+            // an encoded `Result<u64, String>` (what a served handler returns).
             tokio::spawn(async move {
                 while let Some(msg) = sub.next().await {
-                    if let Some(reply) = msg.reply {
-                        let _ = responder.publish(reply, msg.payload).await;
-                    }
+                    let Some(reply) = msg.reply else { continue };
+                    let answer: Result<u64, String> =
+                        postcard::from_bytes::<u64>(&msg.payload).map_err(|e| e.to_string());
+                    let bytes = postcard::to_allocvec(&answer).expect("encodes");
+                    let _ = responder.publish(reply, bytes.into()).await;
                 }
             });
             client.flush().await.expect("flush");
             client
         });
+        Roundtrip {
+            nats,
+            _echo: echo_svc,
+            echo,
+            raw,
+            raw_client,
+        }
+    })
+}
+
+/// The distributed pool with 2 local workers (threads running `serve_tasks`), on a
+/// connection of its own.
+fn remote_pool() -> &'static RemotePool {
+    static POOL: OnceLock<RemotePool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let nats = Nats::connect(&server().url).expect("connect");
         let pool = RemotePool::builder("bench").connect(&nats).expect("pool");
         for _ in 0..2 {
             let nats = nats.clone();
@@ -86,15 +114,7 @@ fn setup() -> &'static Setup {
                 );
             });
         }
-        Setup {
-            _server: server,
-            nats,
-            _echo: echo_svc,
-            echo,
-            raw,
-            raw_client,
-            pool,
-        }
+        pool
     })
 }
 
@@ -102,7 +122,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// spindle: `RemoteAddr::ask_timeout` to a subject served by `Nats::serve`.
 pub fn roundtrip_spindle(iters: u64) -> Duration {
-    let s = setup();
+    let s = roundtrip();
     let t0 = Instant::now();
     for i in 0..iters {
         let got = s.echo.ask_timeout(&i, PATIENCE).expect("an answer");
@@ -113,18 +133,24 @@ pub fn roundtrip_spindle(iters: u64) -> Duration {
     d
 }
 
-/// async-nats: `client.request` to a plain responder task, on a tokio runtime.
+/// async-nats: `client.request` (the same 10 s timeout) to the plain responder, on
+/// a tokio runtime; the request is encoded and the answer decoded as spindle's are.
 pub fn roundtrip_async_nats(iters: u64) -> Duration {
-    let s = setup();
+    let s = roundtrip();
     let client = s.raw_client.clone();
+    let subject = async_nats::Subject::from_static("bench.raw");
     s.raw.block_on(async move {
         let t0 = Instant::now();
         for i in 0..iters {
+            let request = async_nats::Request::new()
+                .payload(postcard::to_allocvec(&i).expect("encodes").into())
+                .timeout(Some(PATIENCE));
             let answer = client
-                .request("bench.raw", postcard::to_allocvec(&i).unwrap().into())
+                .send_request(subject.clone(), request)
                 .await
                 .expect("an answer");
-            black_box(answer.payload);
+            let got: Result<u64, String> = postcard::from_bytes(&answer.payload).expect("decodes");
+            black_box(got.expect("an echo"));
         }
         t0.elapsed()
     })
@@ -146,7 +172,7 @@ fn throughput<E: std::fmt::Debug>(
 
 /// spindle: `RemotePool::submit` of `iters` tiny tasks, then every result.
 pub fn pool_throughput_spindle(iters: u64) -> Duration {
-    let pool = &setup().pool;
+    let pool = remote_pool();
     throughput(iters, |n| pool.submit(SQUARE, n))
 }
 
