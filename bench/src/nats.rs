@@ -10,8 +10,10 @@
 //!   the asker decodes; each side has a connection (and a one-thread runtime) of
 //!   its own. One op = one request and its answer.
 //! - `nats/pool-throughput`: tiny tasks (`n * n`) through the distributed pool
-//!   with 2 local workers (threads running `serve_tasks`), all submitted then all
-//!   collected, beside the process pool with 2 workers (a reference: what the
+//!   with 2 local workers (threads running `serve_tasks`, each on a connection of
+//!   its own, as worker processes would be), all submitted
+//!   (`submit_all`: every task stored by the broker, acks awaited together) then
+//!   all collected, beside the process pool with 2 workers (a reference: what the
 //!   broker's persistence costs against two pipes). One op = one task.
 
 use super::*;
@@ -94,15 +96,15 @@ fn roundtrip() -> &'static Roundtrip {
     })
 }
 
-/// The distributed pool with 2 local workers (threads running `serve_tasks`), on a
-/// connection of its own.
+/// The distributed pool with 2 local workers (threads running `serve_tasks`): the
+/// pool and each worker on a connection of its own, as separate processes would be.
 fn remote_pool() -> &'static RemotePool {
     static POOL: OnceLock<RemotePool> = OnceLock::new();
     POOL.get_or_init(|| {
         let nats = Nats::connect(&server().url).expect("connect");
         let pool = RemotePool::builder("bench").connect(&nats).expect("pool");
         for _ in 0..2 {
-            let nats = nats.clone();
+            let nats = Nats::connect(&server().url).expect("connect");
             std::thread::spawn(move || {
                 static NEVER: Event = Event::new();
                 let _ = serve_tasks(
@@ -156,29 +158,33 @@ pub fn roundtrip_async_nats(iters: u64) -> Duration {
     })
 }
 
-/// Submits `iters` tiny tasks through `submit`, then checks every result.
+/// Submits `iters` tiny tasks through `submit_all`, then checks every result.
 #[inline(always)]
 fn throughput<E: std::fmt::Debug>(
     iters: u64,
-    submit: impl Fn(u64) -> Result<spindle_std::pool::TaskHandle<u64>, E>,
+    submit_all: impl Fn(std::ops::Range<u64>) -> Vec<Result<spindle_std::pool::TaskHandle<u64>, E>>,
 ) -> Duration {
     let t0 = Instant::now();
-    let handles: Vec<_> = (0..iters).map(|n| submit(n).expect("submit")).collect();
+    let handles = submit_all(0..iters);
     for (n, h) in (0..iters).zip(handles) {
-        assert_eq!(h.result(), Ok(n.wrapping_mul(n)));
+        assert_eq!(h.expect("submit").result(), Ok(n.wrapping_mul(n)));
     }
     t0.elapsed()
 }
 
-/// spindle: `RemotePool::submit` of `iters` tiny tasks, then every result.
+/// spindle: `RemotePool::submit_all` of `iters` tiny tasks (their broker acks
+/// awaited together), then every result.
 pub fn pool_throughput_spindle(iters: u64) -> Duration {
     let pool = remote_pool();
-    throughput(iters, |n| pool.submit(SQUARE, n))
+    throughput(iters, |items| pool.submit_all(SQUARE, items))
 }
 
-/// The process pool with 2 workers, the same tasks (a reference).
+/// The process pool with 2 workers, the same tasks, each `submit`ted (it waits
+/// for nothing: no broker to store them), then every result (a reference).
 pub fn pool_throughput_process(iters: u64) -> Duration {
     static POOL: OnceLock<ProcessPool> = OnceLock::new();
     let pool = POOL.get_or_init(|| ProcessPool::new(2).expect("a process pool"));
-    throughput(iters, |n| pool.submit(SQUARE, n))
+    throughput(iters, |items| {
+        items.map(|n| pool.submit(SQUARE, n)).collect()
+    })
 }
