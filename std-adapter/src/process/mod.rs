@@ -19,7 +19,7 @@
 //!   they carry, independent of the transport ([`worker::respond`] is a worker's
 //!   whole job on any of them). Every frame is bounded by a limit. A task's
 //!   argument and result inside are in a payload [`Codec`]: postcard here, postcard
-//!   or JSON in the distributed pool ([`crate::nats`]).
+//!   or JSON in the distributed pool (`spindle_std::nats`, feature `nats`).
 //!
 //! ```no_run
 //! use spindle_std::process::{self, ProcessPool, Registry, Task, WorkerError, WorkerExit};

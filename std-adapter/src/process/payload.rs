@@ -1,6 +1,6 @@
 //! How a task's argument and result are encoded inside the pool's messages
 //! (recipe 12.8): [`Codec::Postcard`], the process pool's compact format, or
-//! [`Codec::Json`] (feature `json`, on with `nats`), so that services written in
+//! `Codec::Json` (feature `json`, on with `nats`), so that services written in
 //! other languages can read and answer the distributed pool's tasks. A
 //! [`Registry`](super::Registry) runs a call in either
 //! ([`Registry::run_with`](super::Registry::run_with)).
@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::error::FrameError;
 
 /// A wire format for values: a task's argument and result, and (in
-/// [`crate::nats`], where it is the connection's codec) every message.
+/// `spindle_std::nats`, where it is the connection's codec) every message.
 ///
 /// ```
 /// use spindle_std::process::Codec;
