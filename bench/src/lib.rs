@@ -262,7 +262,7 @@ fn nats_cases() -> Vec<Case> {
         .peer("async-nats request/reply", nats::roundtrip_async_nats),
         Case::new(
             "nats/pool-throughput",
-            "tiny tasks through the distributed pool with 2 local workers (JetStream, file storage), all submitted then collected; ns per task",
+            "tiny tasks through the distributed pool with 2 local workers (JetStream, file storage), all submitted (RemotePool::submit_all) then collected; ns per task",
             nats::pool_throughput_spindle,
         )
         .peer("ProcessPool, 2 workers (reference)", nats::pool_throughput_process),

@@ -186,6 +186,16 @@ fn a_payload_over_max_payload_is_an_error_at_the_call() {
         out.last_error(),
         Some(PublishError::TooLarge { .. })
     ));
+    // An answer over the limit: the asker is told so, instead of waiting in vain.
+    let _big = nats
+        .serve("payload.big", |n: usize| Ok::<_, String>(vec![1u8; n]))
+        .unwrap();
+    let asker = nats.remote::<usize, Vec<u8>>("payload.big");
+    assert_eq!(asker.ask_timeout(&4, PATIENCE), Ok(vec![1u8; 4]));
+    match asker.ask_timeout(&(max + 1), PATIENCE) {
+        Err(AskError::Remote(why)) => assert!(why.contains("max_payload"), "{why}"),
+        other => panic!("expected the serving side's error, got {other:?}"),
+    }
 }
 
 #[test]

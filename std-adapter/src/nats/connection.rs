@@ -7,6 +7,7 @@
 //! plain futures that any executor can drive.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -128,6 +129,30 @@ pub(crate) struct Inner {
     runtime: Option<tokio::runtime::Runtime>,
     pub(crate) client: async_nats::Client,
     pub(crate) codec: Codec,
+    limit: PayloadLimit,
+}
+
+/// The server's `max_payload`, cached: async-nats hands it out only inside a clone of
+/// the whole server INFO (a dozen strings), which cost more than the rest of a
+/// request's client-side work. A (re)connection marks the cache stale through the
+/// connection's event callback, and the next read refreshes it.
+struct PayloadLimit {
+    max_payload: AtomicUsize,
+    stale: Arc<AtomicBool>,
+}
+
+impl PayloadLimit {
+    fn get(&self, client: &async_nats::Client) -> usize {
+        // Clear the mark before reading: a reconnection that marks it again meanwhile
+        // makes the next read refresh once more. The event callback runs as a task of
+        // the connection's runtime after the handler has stored the new INFO (the
+        // handler does so without yielding), so a refresh never reads the old one.
+        if self.stale.swap(false, Ordering::Acquire) {
+            self.max_payload
+                .store(client.server_info().max_payload, Ordering::Relaxed);
+        }
+        self.max_payload.load(Ordering::Relaxed)
+    }
 }
 
 impl Drop for Inner {
@@ -210,6 +235,14 @@ impl Nats {
         if let Some(name) = opts.name {
             options = options.name(name);
         }
+        let stale = Arc::new(AtomicBool::new(false));
+        let marks = stale.clone();
+        options = options.event_callback(move |event| {
+            if matches!(event, async_nats::Event::Connected) {
+                marks.store(true, Ordering::Release);
+            }
+            std::future::ready(())
+        });
         let client = runtime.block_on(options.connect(addr)).map_err(|e| {
             let kind = match e.kind() {
                 NatsKind::ServerParse => ConnectErrorKind::BadUrl,
@@ -224,18 +257,23 @@ impl Nats {
             };
             fail(kind, e.to_string())
         })?;
+        let limit = PayloadLimit {
+            max_payload: AtomicUsize::new(client.server_info().max_payload),
+            stale,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 runtime: Some(runtime),
                 client,
                 codec: opts.codec,
+                limit,
             }),
         })
     }
 
     /// The largest message the server accepts, in bytes (its `max_payload`).
     pub fn max_payload(&self) -> usize {
-        self.inner.client.server_info().max_payload
+        self.inner.limit.get(&self.inner.client)
     }
 
     /// The connection's wire format.
@@ -323,7 +361,7 @@ impl Nats {
     /// Publishes already-encoded bytes to `subject`.
     pub(crate) async fn publish_bytes(
         client: async_nats::Client,
-        subject: String,
+        subject: impl async_nats::subject::ToSubject,
         bytes: Vec<u8>,
     ) -> Result<(), PublishError> {
         client

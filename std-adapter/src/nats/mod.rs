@@ -43,6 +43,8 @@ mod error;
 mod remote_actor;
 mod remote_pool;
 mod subject;
+mod task_publisher;
+mod wire;
 mod work_queue;
 mod worker;
 

@@ -15,6 +15,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_nats::client::PublishErrorKind;
 use async_nats::RequestErrorKind;
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
@@ -233,7 +234,7 @@ impl Nats {
     pub fn remote<Q, A>(&self, subject: &str) -> RemoteAddr<Q, A> {
         RemoteAddr {
             nats: self.clone(),
-            subject: subject.to_owned(),
+            subject: async_nats::Subject::from(subject),
             _types: PhantomData,
         }
     }
@@ -243,7 +244,9 @@ impl Nats {
 /// the remote counterpart of [`Addr`]. See the [module docs](crate::nats).
 pub struct RemoteAddr<Q, A> {
     nats: Nats,
-    subject: String,
+    // async-nats's own subject type: a clone per request is a reference count, not a
+    // string copy.
+    subject: async_nats::Subject,
     _types: PhantomData<fn(&Q) -> A>,
 }
 
@@ -260,7 +263,7 @@ impl<Q, A> Clone for RemoteAddr<Q, A> {
 impl<Q, A> std::fmt::Debug for RemoteAddr<Q, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteAddr")
-            .field("subject", &self.subject)
+            .field("subject", &self.subject.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -268,7 +271,7 @@ impl<Q, A> std::fmt::Debug for RemoteAddr<Q, A> {
 impl<Q: Serialize, A: DeserializeOwned + Send + 'static> RemoteAddr<Q, A> {
     /// The subject it talks to.
     pub fn subject(&self) -> &str {
-        &self.subject
+        self.subject.as_str()
     }
 
     /// Sends `msg` without waiting for an answer (fire and forget, as NATS publish
@@ -314,10 +317,11 @@ impl<Q: Serialize, A: DeserializeOwned + Send + 'static> RemoteAddr<Q, A> {
         // the runtime's context (for the request's timer), it is one hand-off
         // shorter than the async form, which must run on the runtime to be
         // executor-agnostic.
+        // It borrows the client and subject, as it ends before this call returns.
         let _runtime = self.nats.enter();
         spindle_core::wait::block_on(ask_bytes(
-            self.nats.inner.client.clone(),
-            self.subject.clone(),
+            &self.nats.inner.client,
+            &self.subject,
             bytes,
             timeout,
             self.nats.codec(),
@@ -335,14 +339,14 @@ impl<Q: Serialize, A: DeserializeOwned + Send + 'static> RemoteAddr<Q, A> {
         timeout: Duration,
     ) -> Result<impl std::future::Future<Output = Result<A, AskError>>, AskError> {
         let bytes = self.nats.encode(msg)?;
-        let asked = ask_bytes(
+        let (client, subject, codec) = (
             self.nats.inner.client.clone(),
             self.subject.clone(),
-            bytes,
-            timeout,
             self.nats.codec(),
         );
-        let asked = self.nats.spawn(asked);
+        let asked = self
+            .nats
+            .spawn(async move { ask_bytes(&client, &subject, bytes, timeout, codec).await });
         Ok(async move {
             asked.await.map_err(|_| {
                 AskError::Publish(PublishError::Disconnected(
@@ -355,8 +359,8 @@ impl<Q: Serialize, A: DeserializeOwned + Send + 'static> RemoteAddr<Q, A> {
 
 /// One request/reply: the answer decoded, or why there is none.
 async fn ask_bytes<A: DeserializeOwned>(
-    client: async_nats::Client,
-    subject: String,
+    client: &async_nats::Client,
+    subject: &async_nats::Subject,
     bytes: Vec<u8>,
     timeout: Duration,
     codec: Codec,
@@ -369,10 +373,10 @@ async fn ask_bytes<A: DeserializeOwned>(
         .await
         .map_err(|e| match e.kind() {
             RequestErrorKind::NoResponders => AskError::NoResponders {
-                subject: subject.clone(),
+                subject: subject.to_string(),
             },
             RequestErrorKind::TimedOut => AskError::TimedOut {
-                subject: subject.clone(),
+                subject: subject.to_string(),
                 after: timeout,
             },
             RequestErrorKind::Other => AskError::Publish(PublishError::Disconnected(e.to_string())),
@@ -395,35 +399,36 @@ async fn serve_loop<A, F>(
     A: Serialize,
     F: FnMut(Codec, &[u8], bool) -> Option<Answer<A>>,
 {
+    // One wait for the stop, registered once and polled beside every request.
+    let mut stopped = pin!(stop.wait());
     loop {
-        let next = pin!(sub.next());
-        let stopped = pin!(stop.wait());
-        let msg = match select(next, stopped).await {
+        let msg = match select(sub.next(), stopped.as_mut()).await {
             Either::Left((Some(msg), _)) => msg,
             Either::Left((None, _)) | Either::Right(_) => break,
         };
-        let reply_to = msg.reply.clone();
-        let Some(result) = answer(codec, &msg.payload, reply_to.is_some()) else {
+        let Some(result) = answer(codec, &msg.payload, msg.reply.is_some()) else {
             continue;
         };
-        let Some(reply_to) = reply_to else { continue };
-        let max_payload = client.server_info().max_payload;
+        let Some(reply_to) = msg.reply else { continue };
+        // The answer itself cannot go out: say so instead.
         let encoded = codec
             .encode(&result)
-            .and_then(|b| {
-                if b.len() <= max_payload {
-                    Ok(b)
-                } else {
-                    Err(format!(
-                        "the answer is {} bytes, over the server's max_payload of {max_payload}",
-                        b.len()
-                    ))
-                }
-            })
-            // The answer itself cannot go out: say so instead.
             .or_else(|e| codec.encode(&Answer::<A>::Err(e)));
-        if let Ok(bytes) = encoded {
-            let _ = client.publish(reply_to, bytes.into()).await;
+        let Ok(bytes) = encoded else { continue };
+        let len = bytes.len();
+        // async-nats checks the server's limit itself (against the INFO of the server
+        // it is connected to now), so the common case reads no limit at all.
+        let sent = client.publish(reply_to.clone(), bytes.into()).await;
+        if let Err(e) = sent {
+            if e.kind() == PublishErrorKind::MaxPayloadExceeded {
+                let too_large = Answer::<A>::Err(format!(
+                    "the answer is {len} bytes, over the server's max_payload of {}",
+                    client.server_info().max_payload
+                ));
+                if let Ok(bytes) = codec.encode(&too_large) {
+                    let _ = client.publish(reply_to, bytes.into()).await;
+                }
+            }
         }
     }
     let _ = sub.unsubscribe().await;

@@ -8,8 +8,19 @@
 //! it survives a broker restart); it is delivered to one worker at a time, again
 //! after the ack wait if that worker died, at most `max_deliver` times
 //! (at-least-once); a task that used them all up fails its handle with
-//! [`WorkerError::GaveUp`]; duplicated results are dropped by task id, so every
-//! handle resolves exactly once. A remote task cannot be cancelled once submitted.
+//! [`WorkerError::GaveUp`] (JetStream notices when a worker next asks for work);
+//! duplicated results are dropped by task id, so every handle resolves exactly
+//! once. A remote task cannot be cancelled once submitted. A submit whose publish
+//! or ack failed (a broker restart) is sent again a few times: its `Nats-Msg-Id`
+//! lets the broker drop a copy it already stored.
+//!
+//! With [`Codec::Json`] (the connection's codec), tasks and results are plain JSON
+//! objects, their argument and result the task's own JSON values, that a worker or
+//! client in any language reads and writes:
+//! `{"client": "c42x..", "id": 7, "task": "square", "arg": 7}` on
+//! `spindle.tasks.<pool>`, `{"id": 7, "outcome": {"Value": 49}}` on
+//! `spindle.results.<pool>.<client>` (the README's "Beyond one machine" has the
+//! whole layout).
 
 use std::collections::HashMap;
 use std::pin::pin;
@@ -25,10 +36,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::connection::Nats;
-use super::work_queue::{self, ResultMessage, TaskMessage};
+use super::task_publisher;
+use super::wire::{self, TaskMessage};
+use super::work_queue;
 use crate::pool::{Remote, TaskError, TaskHandle};
 use crate::process::message::{Call, Outcome};
-use crate::process::{outcome_to_result, FrameError, SubmitError, Task, WorkerError};
+use crate::process::{outcome_to_result, Codec, FrameError, SubmitError, Task, WorkerError};
 use crate::sync::Event;
 
 /// Why a [`RemotePool`] (or a worker) could not be set up.
@@ -59,13 +72,13 @@ impl std::error::Error for RemotePoolError {}
 
 /// What completes a handle, whatever its result type.
 trait Sink: Send + Sync {
-    fn deliver(&self, outcome: Outcome);
+    fn deliver(&self, outcome: Outcome, codec: Codec);
     fn fail(&self, e: TaskError);
 }
 
 impl<R: DeserializeOwned + Send> Sink for Remote<R> {
-    fn deliver(&self, outcome: Outcome) {
-        self.finish(outcome_to_result(outcome));
+    fn deliver(&self, outcome: Outcome, codec: Codec) {
+        self.finish(outcome_to_result(outcome, codec));
     }
     fn fail(&self, e: TaskError) {
         self.finish(Err(e));
@@ -78,12 +91,45 @@ struct Shared {
     pool: String,
     client: String,
     next_id: AtomicU64,
-    /// Tasks submitted and not yet resolved, by id.
-    pending: Mutex<HashMap<u64, Arc<dyn Sink>>>,
-    /// The task stream's sequence of each pending task (for the max-deliveries
-    /// advisory, which names the sequence).
-    by_seq: Mutex<HashMap<u64, u64>>,
+    tables: Mutex<Tables>,
     stop: Event,
+}
+
+/// The tasks submitted and not yet resolved.
+#[derive(Default)]
+struct Tables {
+    /// By id: the handle to complete, and the task's stream sequence once the
+    /// broker acknowledged it.
+    pending: HashMap<u64, (Arc<dyn Sink>, Option<u64>)>,
+    /// Id by stream sequence (the max-deliveries advisory names the sequence).
+    by_seq: HashMap<u64, u64>,
+}
+
+impl Tables {
+    /// Takes task `id` out of both tables.
+    fn take(&mut self, id: u64) -> Option<Arc<dyn Sink>> {
+        let (sink, seq) = self.pending.remove(&id)?;
+        if let Some(seq) = seq {
+            self.by_seq.remove(&seq);
+        }
+        Some(sink)
+    }
+
+    /// Records the broker's sequence of task `id`, unless it already resolved.
+    fn stored(&mut self, id: u64, seq: u64) {
+        if let Some(entry) = self.pending.get_mut(&id) {
+            entry.1 = Some(seq);
+            self.by_seq.insert(seq, id);
+        }
+    }
+}
+
+/// A task encoded and registered, waiting for the broker: what comes back to the
+/// caller (its argument on failure, its handle on success).
+struct Prepared<A, R> {
+    arg: A,
+    id: u64,
+    remote: Arc<Remote<R>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -157,10 +203,13 @@ impl RemotePool {
         if !work_queue::valid_pool_name(&b.pool) {
             return Err(RemotePoolError::BadPoolName(b.pool));
         }
-        // The JetStream context spawns its acker task: inside the runtime.
+        // The JetStream context spawns its acker task: inside the runtime. Publishing
+        // never waits for an in-flight permit (see task_publisher::publish_all).
         let js = {
             let _runtime = nats.enter();
-            jetstream::new(nats.inner.client.clone())
+            jetstream::context::ContextBuilder::new()
+                .backpressure_on_inflight(false)
+                .build(nats.inner.client.clone())
         };
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -172,8 +221,7 @@ impl RemotePool {
             pool: b.pool.clone(),
             client: client.clone(),
             next_id: AtomicU64::new(0),
-            pending: Mutex::new(HashMap::new()),
-            by_seq: Mutex::new(HashMap::new()),
+            tables: Mutex::new(Tables::default()),
             stop: Event::new(),
         });
         let (pool, ack_wait, max_deliver) = (b.pool.clone(), b.ack_wait, b.max_deliver);
@@ -220,7 +268,7 @@ impl RemotePool {
 
     /// How many submitted tasks have not resolved yet.
     pub fn pending(&self) -> usize {
-        lock(&self.shared.pending).len()
+        lock(&self.shared.tables).pending.len()
     }
 
     /// Queues `task(arg)` for a worker and returns its handle once the broker has
@@ -235,9 +283,130 @@ impl RemotePool {
         A: Serialize,
         R: DeserializeOwned + Send + 'static,
     {
-        let encoded = match postcard::to_allocvec(&arg) {
+        let codec = self.shared.nats.codec();
+        let max_payload = self.shared.nats.max_payload();
+        let (prepared, message) = self.prepare(task, arg, codec, max_payload)?;
+        let stored = self.publish(vec![message]).pop();
+        self.finish(
+            prepared,
+            stored.unwrap_or_else(|| Err("the task was not published".into())),
+        )
+    }
+
+    /// [`submit`](Self::submit) for every item, in order, with the broker's
+    /// acknowledgements awaited together: the tasks are sent a window at a time
+    /// before the first ack is awaited, so a batch costs about one broker round
+    /// trip per window rather than one per task. Each entry is that item's handle
+    /// (the broker stored the task) or its error with the argument, as from
+    /// `submit`.
+    ///
+    /// ```no_run
+    /// use spindle_std::nats::{Nats, RemotePool};
+    /// use spindle_std::process::Task;
+    ///
+    /// fn square(n: u64) -> u64 { n * n }
+    /// const SQUARE: Task<u64, u64> = Task::new("square", square);
+    ///
+    /// let nats = Nats::connect("nats://127.0.0.1:4222")?;
+    /// let pool = RemotePool::builder("math").connect(&nats)?;
+    /// let handles = pool.submit_all(SQUARE, 0..1000);
+    /// let total: u64 = handles.into_iter().map(|h| h.unwrap().result().unwrap()).sum();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn submit_all<A, R, I>(
+        &self,
+        task: Task<A, R>,
+        items: I,
+    ) -> Vec<Result<TaskHandle<R>, SubmitError<A>>>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+        I: IntoIterator<Item = A>,
+    {
+        let codec = self.shared.nats.codec();
+        let max_payload = self.shared.nats.max_payload();
+        // Encoded and registered (before publishing: a fast worker's result must
+        // find its handle), or failed at once.
+        let mut prepared: Vec<Result<Prepared<A, R>, SubmitError<A>>> = Vec::new();
+        let mut outgoing = Vec::new();
+        for arg in items {
+            match self.prepare(task, arg, codec, max_payload) {
+                Ok((p, message)) => {
+                    prepared.push(Ok(p));
+                    outgoing.push(message);
+                }
+                Err(e) => prepared.push(Err(e)),
+            }
+        }
+        let mut stored = self.publish(outgoing).into_iter();
+        prepared
+            .into_iter()
+            .map(|p| {
+                // Only the prepared ones were published: one outcome each, in order.
+                let p = p?;
+                let outcome = stored
+                    .next()
+                    .unwrap_or_else(|| Err("the task was not published".into()));
+                self.finish(p, outcome)
+            })
+            .collect()
+    }
+
+    /// Publishes encoded tasks, acks awaited together; each one's stream sequence,
+    /// or why the broker did not store it.
+    fn publish(&self, outgoing: Vec<task_publisher::Outgoing>) -> Vec<Result<u64, String>> {
+        let n = outgoing.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let js = self.shared.js.clone();
+        let subject = async_nats::Subject::from(work_queue::tasks_subject(&self.shared.pool));
+        self.shared
+            .nats
+            .block_on(async move { task_publisher::publish_all(&js, subject, outgoing).await })
+            .unwrap_or_else(|_| vec![Err("the connection was closed".into()); n])
+    }
+
+    /// A prepared task's handle once the broker stored it (`Ok(sequence)`), or its
+    /// argument back with the broker's reason.
+    fn finish<A, R>(
+        &self,
+        p: Prepared<A, R>,
+        stored: Result<u64, String>,
+    ) -> Result<TaskHandle<R>, SubmitError<A>>
+    where
+        R: DeserializeOwned + Send + 'static,
+    {
+        match stored {
+            Ok(seq) => {
+                lock(&self.shared.tables).stored(p.id, seq);
+                // Submitted is running, as far as the handle is concerned: it can no
+                // longer be cancelled.
+                p.remote.start();
+                Ok(TaskHandle::new(p.remote))
+            }
+            Err(e) => {
+                lock(&self.shared.tables).take(p.id);
+                Err(SubmitError::Broker(p.arg, e))
+            }
+        }
+    }
+
+    /// Encodes `task(arg)` and registers its handle; the message to publish.
+    fn prepare<A, R>(
+        &self,
+        task: Task<A, R>,
+        arg: A,
+        codec: Codec,
+        max_payload: usize,
+    ) -> Result<(Prepared<A, R>, task_publisher::Outgoing), SubmitError<A>>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+    {
+        let encoded = match codec.encode(&arg) {
             Ok(b) => b,
-            Err(e) => return Err(SubmitError::Encode(arg, FrameError::Encode(e.to_string()))),
+            Err(e) => return Err(SubmitError::Encode(arg, FrameError::Encode(e))),
         };
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let message = TaskMessage {
@@ -249,59 +418,37 @@ impl RemotePool {
                 chunk: false,
             },
         };
-        let payload = match self.shared.nats.encode(&message) {
+        let payload = match wire::encode_task(codec, &message) {
             Ok(p) => p,
-            Err(super::PublishError::TooLarge { len, max_payload }) => {
-                return Err(SubmitError::Encode(
-                    arg,
-                    FrameError::TooLarge {
-                        len: len as u64,
-                        limit: max_payload,
-                    },
-                ))
-            }
-            Err(e) => return Err(SubmitError::Encode(arg, FrameError::Encode(e.to_string()))),
+            Err(e) => return Err(SubmitError::Encode(arg, FrameError::Encode(e))),
         };
-        let remote = Arc::new(Remote::<R>::new());
-        let handle = TaskHandle::new(remote.clone());
-        lock(&self.shared.pending).insert(id, remote.clone());
-        let js = self.shared.js.clone();
-        let subject = work_queue::tasks_subject(&self.shared.pool);
+        if payload.len() > max_payload {
+            return Err(SubmitError::Encode(
+                arg,
+                FrameError::TooLarge {
+                    len: payload.len() as u64,
+                    limit: max_payload,
+                },
+            ));
+        }
         let mut headers = HeaderMap::new();
         // JetStream drops a re-sent copy with the same id (a retry after a lost ack).
         headers.insert(
             "Nats-Msg-Id",
             format!("{}.{id}", self.shared.client).as_str(),
         );
-        let stored = self
-            .shared
-            .nats
-            .block_on(async move {
-                let ack = js
-                    .publish_with_headers(subject, headers, payload.into())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                ack.await.map_err(|e| e.to_string())
-            })
-            .unwrap_or_else(|_| Err("the connection was closed".into()));
-        match stored {
-            Ok(ack) => {
-                lock(&self.shared.by_seq).insert(ack.sequence, id);
-                // Submitted is running, as far as the handle is concerned: it can no
-                // longer be cancelled.
-                remote.start();
-                Ok(handle)
-            }
-            Err(e) => {
-                lock(&self.shared.pending).remove(&id);
-                Err(SubmitError::Broker(arg, e))
-            }
-        }
+        headers.insert(wire::CONTENT_TYPE, wire::content_type(codec));
+        let remote = Arc::new(Remote::<R>::new());
+        lock(&self.shared.tables)
+            .pending
+            .insert(id, (remote.clone(), None));
+        Ok((Prepared { arg, id, remote }, (headers, payload.into())))
     }
 
     /// `task` over `items`, results in input order (Python's `executor.map`): every
-    /// item is submitted first, then the results are handed out as they come in
-    /// order. An item the broker did not take yields its error in its place.
+    /// item is submitted first ([`submit_all`](Self::submit_all)), then the results
+    /// are handed out as they come in order. An item the broker did not take
+    /// yields its error in its place.
     pub fn map<A, R, I>(
         &self,
         task: Task<A, R>,
@@ -312,14 +459,10 @@ impl RemotePool {
         R: DeserializeOwned + Send + 'static,
         I: IntoIterator<Item = A>,
     {
-        let handles: Vec<_> = items
-            .into_iter()
-            .map(|arg| {
-                self.submit(task, arg)
-                    .map_err(|e| TaskError::Worker(WorkerError::Broker(e.to_string())))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.and_then(|h| h.result()))
+        self.submit_all(task, items).into_iter().map(|h| {
+            h.map_err(|e| TaskError::Worker(WorkerError::Broker(e.to_string())))
+                .and_then(|h| h.result())
+        })
     }
 }
 
@@ -330,8 +473,8 @@ impl Drop for RemotePool {
             let _ = t.join();
         }
         // Every handle resolves: the ones still waiting are told why.
-        let left: Vec<_> = lock(&self.shared.pending).drain().collect();
-        for (_, sink) in left {
+        let left: Vec<_> = lock(&self.shared.tables).pending.drain().collect();
+        for (_, (sink, _)) in left {
             sink.fail(TaskError::Worker(WorkerError::Broker(
                 "the pool was dropped before the result came".into(),
             )));
@@ -392,11 +535,12 @@ fn read_results(shared: &Shared, results: consumer::PullConsumer) {
                         continue 'pull;
                     }
                 };
-                if let Ok(result) = codec.decode::<ResultMessage>(&msg.payload) {
-                    let sink = lock(&shared.pending).remove(&result.id);
+                // In the codec its header names: a worker answers in the task's.
+                let codec = wire::codec_of(msg.headers.as_ref(), codec);
+                if let Ok(result) = wire::decode_result(codec, &msg.payload) {
+                    let sink = lock(&shared.tables).take(result.id);
                     if let Some(sink) = sink {
-                        lock(&shared.by_seq).retain(|_, id| *id != result.id);
-                        sink.deliver(result.outcome);
+                        sink.deliver(result.outcome, codec);
                     }
                 }
                 let _ = msg.ack().await;
@@ -427,10 +571,14 @@ fn read_advisories(shared: &Shared, mut advisories: async_nats::Subscriber) {
                 .get("deliveries")
                 .and_then(|v| v.as_u64())
                 .unwrap_or(0) as u32;
-            let Some(id) = lock(&shared.by_seq).remove(&seq) else {
-                continue; // another client's task
+            let sink = {
+                let mut tables = lock(&shared.tables);
+                let Some(id) = tables.by_seq.get(&seq).copied() else {
+                    continue; // another client's task
+                };
+                tables.take(id)
             };
-            if let Some(sink) = lock(&shared.pending).remove(&id) {
+            if let Some(sink) = sink {
                 sink.fail(TaskError::Worker(WorkerError::GaveUp { deliveries }));
             }
             if let Ok(stream) = shared

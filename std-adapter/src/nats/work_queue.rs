@@ -9,39 +9,18 @@
 //! - Stream `SPINDLE_RESULTS_<pool>` (work-queue retention, file storage) on
 //!   `spindle.results.<pool>.<client>`: each submitting process reads its own
 //!   results through a durable consumer named after it.
-//! - Messages are the process pool's: a task carries a [`Call`] (task name and
-//!   postcard argument) and a result an [`Outcome`], so a worker runs them with the
-//!   same [`Registry`](crate::process::Registry).
+//! - Messages are the process pool's: a task carries a
+//!   [`Call`](crate::process::message::Call) (task name and argument) and a result
+//!   an [`Outcome`](crate::process::message::Outcome), so a worker runs them with the
+//!   same [`Registry`](crate::process::Registry); in postcard or JSON (see
+//!   [`wire`](super::wire)).
 
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, stream};
-use serde::{Deserialize, Serialize};
-
-use crate::process::message::{Call, Outcome};
 
 /// The consumer every worker of a pool pulls from.
 pub(crate) const WORKERS: &str = "workers";
-
-/// A task on the wire.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct TaskMessage {
-    /// The submitting client's id (where the result goes).
-    pub client: String,
-    /// The client's id of this task.
-    pub id: u64,
-    /// What to run.
-    pub call: Call,
-}
-
-/// A result on the wire.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ResultMessage {
-    /// The task's id at its client.
-    pub id: u64,
-    /// How it went.
-    pub outcome: Outcome,
-}
 
 /// A pool name is a token of NATS subjects and stream names.
 pub(crate) fn valid_pool_name(name: &str) -> bool {

@@ -7,6 +7,7 @@
 //! resolves exactly once.
 
 use std::pin::pin;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::PullConsumer, AckKind};
@@ -15,8 +16,10 @@ use futures_util::StreamExt;
 
 use super::connection::Nats;
 use super::remote_pool::RemotePoolError;
-use super::work_queue::{self, ResultMessage, TaskMessage, WORKERS};
-use crate::process::Registry;
+use super::wire::{self, ResultMessage, TaskMessage};
+use super::work_queue::{self, WORKERS};
+use crate::process::message::{Call, Outcome};
+use crate::process::{Codec, Registry};
 use crate::sync::Event;
 
 /// What a worker did, reported when it stops.
@@ -78,68 +81,96 @@ pub fn serve_tasks(
     let _runtime = nats.enter();
     let js = jetstream::new(nats.inner.client.clone());
     let codec = nats.codec();
-    spindle_core::wait::block_on(async {
-        let (tasks, _) = work_queue::ensure(&js, pool, options.ack_wait, options.max_deliver)
-            .await
-            .map_err(RemotePoolError::Broker)?;
-        let consumer: PullConsumer = tasks
-            .get_consumer(WORKERS)
-            .await
-            .map_err(|e| RemotePoolError::Broker(e.to_string()))?;
-        let mut stats = WorkerStats::default();
-        'pull: loop {
-            // One fetch stream at a time; a broker restart ends or breaks it, and a
-            // new one is asked for after a pause.
-            let mut messages = match consumer.messages().await {
-                Ok(m) => m,
-                Err(_) => {
+    std::thread::scope(|scope| {
+        let mut runner = Runner::start(scope, registry);
+        spindle_core::wait::block_on(pull_and_run(
+            nats,
+            &js,
+            pool,
+            codec,
+            &mut runner,
+            stop,
+            options,
+        ))
+    })
+}
+
+/// The worker's loop: pull, run, publish the result, acknowledge.
+async fn pull_and_run(
+    nats: &Nats,
+    js: &jetstream::Context,
+    pool: &str,
+    codec: Codec,
+    runner: &mut Runner<'_, '_>,
+    stop: &Event,
+    options: WorkerOptions,
+) -> Result<WorkerStats, RemotePoolError> {
+    let (tasks, _) = work_queue::ensure(js, pool, options.ack_wait, options.max_deliver)
+        .await
+        .map_err(RemotePoolError::Broker)?;
+    let consumer: PullConsumer = tasks
+        .get_consumer(WORKERS)
+        .await
+        .map_err(|e| RemotePoolError::Broker(e.to_string()))?;
+    let mut stats = WorkerStats::default();
+    'pull: loop {
+        // One fetch stream at a time; a broker restart ends or breaks it, and a
+        // new one is asked for after a pause.
+        // One task at a time (at most one more waiting): JetStream's ack wait
+        // starts at delivery, so tasks prefetched behind a long one would be
+        // redelivered (their deliveries used up) while still in this worker's
+        // buffer, and other workers would sit idle.
+        let messages = consumer.stream().max_messages_per_batch(1).messages().await;
+        let mut messages = match messages {
+            Ok(m) => m,
+            Err(_) => {
+                if pause_or_stop(stop, Duration::from_millis(250)).await {
+                    break 'pull;
+                }
+                continue;
+            }
+        };
+        loop {
+            let next = pin!(messages.next());
+            let stopped = pin!(stop.wait());
+            let msg = match select(next, stopped).await {
+                Either::Right(_) => break 'pull,
+                Either::Left((Some(Ok(msg)), _)) => msg,
+                // Heartbeats missed while the broker restarts, and the like:
+                // ask for a fresh stream.
+                Either::Left((Some(Err(_)), _)) | Either::Left((None, _)) => {
                     if pause_or_stop(stop, Duration::from_millis(250)).await {
                         break 'pull;
                     }
+                    continue 'pull;
+                }
+            };
+            // Each task in its client's codec (its header says which), so
+            // one worker serves postcard and JSON clients alike.
+            let codec = wire::codec_of(msg.headers.as_ref(), codec);
+            let task: TaskMessage = match wire::decode_task(codec, &msg.payload) {
+                Ok(t) => t,
+                Err(_) => {
+                    stats.malformed += 1;
+                    let _ = msg.ack_with(AckKind::Term).await;
                     continue;
                 }
             };
-            loop {
-                let next = pin!(messages.next());
-                let stopped = pin!(stop.wait());
-                let msg = match select(next, stopped).await {
-                    Either::Right(_) => break 'pull,
-                    Either::Left((Some(Ok(msg)), _)) => msg,
-                    // Heartbeats missed while the broker restarts, and the like:
-                    // ask for a fresh stream.
-                    Either::Left((Some(Err(_)), _)) | Either::Left((None, _)) => {
-                        if pause_or_stop(stop, Duration::from_millis(250)).await {
-                            break 'pull;
-                        }
-                        continue 'pull;
-                    }
-                };
-                let task: TaskMessage = match codec.decode(&msg.payload) {
-                    Ok(t) => t,
-                    Err(_) => {
-                        stats.malformed += 1;
-                        let _ = msg.ack_with(AckKind::Term).await;
-                        continue;
-                    }
-                };
-                let outcome = run_holding(registry, &task, &msg, options.ack_wait);
-                let Ok(bytes) = codec.encode(&ResultMessage {
-                    id: task.id,
-                    outcome,
-                }) else {
-                    continue;
-                };
-                let subject = work_queue::results_subject(pool, &task.client);
-                // Result first, then the ack: a crash in between gives a duplicate
-                // result (dropped by id), never a lost one.
-                if publish_persisted(&js, subject, bytes, stop, &msg).await {
-                    let _ = msg.double_ack().await;
-                    stats.done += 1;
-                }
+            let TaskMessage { client, id, call } = task;
+            let outcome = runner.run_holding(call, codec, &msg, options.ack_wait);
+            let bytes = encode_result(codec, id, outcome, nats.max_payload());
+            let subject = work_queue::results_subject(pool, &client);
+            // Result first, then the ack: a crash in between gives a duplicate
+            // result (dropped by id), never a lost one. A plain ack (not
+            // waiting for the server's confirmation): a lost one means a
+            // redelivery, whose result is dropped by id likewise.
+            if publish_persisted(js, subject, codec, bytes, stop, &msg).await {
+                let _ = msg.ack().await;
+                stats.done += 1;
             }
         }
-        Ok(stats)
-    })
+    }
+    Ok(stats)
 }
 
 /// Publishes into JetStream and waits for the stream's acknowledgement, retrying
@@ -148,13 +179,19 @@ pub fn serve_tasks(
 async fn publish_persisted(
     js: &jetstream::Context,
     subject: String,
+    codec: Codec,
     bytes: Vec<u8>,
     stop: &Event,
     task: &jetstream::Message,
 ) -> bool {
     let payload = bytes::Bytes::from(bytes);
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(wire::CONTENT_TYPE, wire::content_type(codec));
     for attempt in 0..240u32 {
-        if let Ok(ack) = js.publish(subject.clone(), payload.clone()).await {
+        let sent = js
+            .publish_with_headers(subject.clone(), headers.clone(), payload.clone())
+            .await;
+        if let Ok(ack) = sent {
             if ack.await.is_ok() {
                 return true;
             }
@@ -170,38 +207,84 @@ async fn publish_persisted(
     false
 }
 
-/// Runs the task on a thread of its own while this one tells the broker, every
-/// third of the ack wait, that the task is still being worked on: a long task is
-/// never redelivered while its worker lives, and a dead worker stops the progress
-/// reports, so its task is redelivered one ack wait later.
-fn run_holding(
-    registry: &Registry,
-    task: &TaskMessage,
-    msg: &jetstream::Message,
-    ack_wait: Duration,
-) -> crate::process::message::Outcome {
-    let beat = (ack_wait / 3).max(Duration::from_millis(10));
-    std::thread::scope(|s| {
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
-        s.spawn(move || {
-            let _ = done_tx.send(registry.run(&task.call));
-        });
-        loop {
-            match done_rx.recv_timeout(beat) {
-                Ok(outcome) => return outcome,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    let _ = spindle_core::wait::block_on(msg.ack_with(AckKind::Progress));
-                }
-                // The task's thread panicked outside the registry's catch (it
-                // cannot: `Registry::run` catches panics); report it as one.
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return crate::process::message::Outcome::Panicked(
-                        "the task's thread ended without a result".into(),
-                    )
+/// The thread a worker runs its tasks on (started once, not once per task), so that
+/// the worker's own thread can tell the broker a long task is still running.
+struct Runner<'scope, 'env> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    registry: &'env Registry,
+    jobs: mpsc::Sender<(Call, Codec)>,
+    done: mpsc::Receiver<Outcome>,
+}
+
+impl<'scope, 'env> Runner<'scope, 'env> {
+    fn start(scope: &'scope std::thread::Scope<'scope, 'env>, registry: &'env Registry) -> Self {
+        let (jobs, job_rx) = mpsc::channel::<(Call, Codec)>();
+        let (done_tx, done) = mpsc::channel();
+        scope.spawn(move || {
+            for (call, codec) in job_rx {
+                if done_tx.send(registry.run_with(&call, codec)).is_err() {
+                    break;
                 }
             }
+        });
+        Self {
+            scope,
+            registry,
+            jobs,
+            done,
         }
-    })
+    }
+
+    /// Runs the task while this thread tells the broker, every third of the ack
+    /// wait, that the task is still being worked on: a long task is never
+    /// redelivered while its worker lives, and a dead worker stops the progress
+    /// reports, so its task is redelivered one ack wait later.
+    fn run_holding(
+        &mut self,
+        call: Call,
+        codec: Codec,
+        msg: &jetstream::Message,
+        ack_wait: Duration,
+    ) -> Outcome {
+        let beat = (ack_wait / 3).max(Duration::from_millis(10));
+        if self.jobs.send((call, codec)).is_err() {
+            return self.restart();
+        }
+        loop {
+            match self.done.recv_timeout(beat) {
+                Ok(outcome) => return outcome,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = spindle_core::wait::block_on(msg.ack_with(AckKind::Progress));
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return self.restart(),
+            }
+        }
+    }
+
+    /// The runner thread ended outside the registry's catch of panics (it cannot:
+    /// `Registry::run_with` catches them): report the task as panicked and start a
+    /// fresh thread for the next one.
+    fn restart(&mut self) -> Outcome {
+        *self = Self::start(self.scope, self.registry);
+        Outcome::Panicked("the task's thread ended without a result".into())
+    }
+}
+
+/// A result's bytes; one that cannot be sent as it is (not encodable, or over the
+/// server's `max_payload`) becomes a [`Outcome::BadResult`] that says why, so the
+/// handle learns of it instead of the task being redelivered until it gives up.
+fn encode_result(codec: Codec, id: u64, outcome: Outcome, max_payload: usize) -> Vec<u8> {
+    let why = match wire::encode_result(codec, &ResultMessage { id, outcome }) {
+        Ok(bytes) if bytes.len() <= max_payload => return bytes,
+        Ok(bytes) => format!(
+            "the result is {} bytes, over the server's max_payload of {max_payload}",
+            bytes.len()
+        ),
+        Err(e) => format!("the result could not be encoded: {e}"),
+    };
+    let outcome = Outcome::BadResult(why);
+    // A short string always encodes, in either codec.
+    wire::encode_result(codec, &ResultMessage { id, outcome }).unwrap_or_default()
 }
 
 /// Waits `d` (on the connection's runtime timer); `true` if `stop` was set first.

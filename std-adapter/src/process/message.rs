@@ -1,6 +1,7 @@
 //! The wire protocol between a pool and its workers: what the parent sends
 //! ([`ToWorker`]) and what a worker answers ([`FromWorker`]). Arguments and results
-//! travel as their own postcard bytes inside, so the messages (and any transport
+//! travel as their own bytes inside (postcard here; the distributed pool may speak
+//! JSON, see [`Codec`](super::Codec)), so the messages (and any transport
 //! that carries them) never need the tasks' types.
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,8 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub struct Call {
     /// The task's registered name.
     pub task: String,
-    /// The argument, postcard-encoded: one `A`, or a `Vec<A>` when `chunk` is set.
+    /// The argument, encoded (postcard in the process pool; the transport's
+    /// [`Codec`](super::Codec)): one `A`, or a `Vec<A>` when `chunk` is set.
     pub arg: Vec<u8>,
     /// Run the task over a list of arguments (a `map` chunk): the result is a
     /// `Vec<Result<R, String>>`, one entry per item, `Err` holding a panic message.
@@ -59,7 +61,7 @@ pub enum FromWorker {
 /// How a task went in its worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
-    /// It returned; the result, postcard-encoded.
+    /// It returned; the result, encoded as the argument was.
     Value(Vec<u8>),
     /// It panicked, with this message (the worker lives on).
     Panicked(String),

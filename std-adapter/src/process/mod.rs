@@ -17,7 +17,9 @@
 //!   timeout that kills, and the thread pool's [`Shutdown`](crate::pool::Shutdown) options.
 //! - [`codec`] and [`message`]: length-prefixed postcard frames and the messages
 //!   they carry, independent of the transport ([`worker::respond`] is a worker's
-//!   whole job on any of them). Every frame is bounded by a limit.
+//!   whole job on any of them). Every frame is bounded by a limit. A task's
+//!   argument and result inside are in a payload [`Codec`]: postcard here, postcard
+//!   or JSON in the distributed pool (`spindle_std::nats`, feature `nats`).
 //!
 //! ```no_run
 //! use spindle_std::process::{self, ProcessPool, Registry, Task, WorkerError, WorkerExit};
@@ -43,6 +45,7 @@ pub mod codec;
 mod error;
 mod map;
 pub mod message;
+mod payload;
 mod pipe;
 mod pool;
 mod registry;
@@ -51,6 +54,7 @@ pub mod worker;
 
 pub use error::{BuildError, FrameError, SubmitError, WorkerError, WorkerExit};
 pub use map::ProcessMap;
+pub use payload::Codec;
 pub use pool::{Builder, ProcessPool};
 pub use registry::{DuplicateTask, Registry, Task};
 // The distributed pool (crate::nats) completes the same handles from the same outcomes.

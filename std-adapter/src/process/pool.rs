@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::codec::{self, DEFAULT_FRAME_LIMIT};
 use super::error::{BuildError, FrameError, SubmitError, WorkerError};
 use super::message::{Call, Outcome, ToWorker};
+use super::payload::Codec;
 use super::pipe::{Launch, StartFailure, WorkerProcess};
 use super::registry::{outcome_to_result, Task};
 use super::watchdog::Watchdog;
@@ -35,7 +36,7 @@ impl<R: DeserializeOwned + Send> Sink for Remote<R> {
         Remote::start(self)
     }
     fn deliver(&self, outcome: Outcome) {
-        self.finish(outcome_to_result(outcome));
+        self.finish(outcome_to_result(outcome, Codec::Postcard));
     }
     fn fail(&self, e: TaskError) {
         self.finish(Err(e));

@@ -1,7 +1,9 @@
 //! Tasks by name: a [`Task<A, R>`] is a plain function with the name it is known by
 //! in every process, declared once (a `const`) and used both to register the
 //! function with the workers' [`Registry`] and, type-checked, at the submit site.
-//! Running a [`Call`] is transport-independent: bytes in, an [`Outcome`] out.
+//! Running a [`Call`] is transport-independent: bytes in, an [`Outcome`] out, in the
+//! payload [`Codec`] the transport speaks (postcard in the process pool, postcard or
+//! JSON in the distributed one).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::message::{Call, Outcome};
+use super::payload::Codec;
 use crate::pool::TaskError;
 
 /// A task: a function `fn(A) -> R` and its name. Declare it once, as a `const`, and
@@ -62,7 +65,7 @@ impl<A, R> fmt::Debug for Task<A, R> {
     }
 }
 
-type Runner = Box<dyn Fn(&Call) -> Outcome + Send + Sync>;
+type Runner = Box<dyn Fn(&Call, Codec) -> Outcome + Send + Sync>;
 
 /// A second registration of a name ([`Registry::try_with`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,11 +139,11 @@ impl Registry {
             return Err(DuplicateTask(task.name));
         }
         let func = task.func;
-        let runner: Runner = Box::new(move |call: &Call| {
+        let runner: Runner = Box::new(move |call: &Call, codec: Codec| {
             if call.chunk {
-                run_chunk(func, &call.arg)
+                run_chunk(func, &call.arg, codec)
             } else {
-                run_one(func, &call.arg)
+                run_one(func, &call.arg, codec)
             }
         });
         self.tasks.insert(task.name, runner);
@@ -158,11 +161,30 @@ impl Registry {
     }
 
     /// Runs a call here: decodes the argument, runs the function (a panic is caught
-    /// and becomes [`Outcome::Panicked`]) and encodes the result. What every
-    /// transport's worker does with a call.
+    /// and becomes [`Outcome::Panicked`]) and encodes the result, in postcard (the
+    /// process pool's payloads). What every transport's worker does with a call.
     pub fn run(&self, call: &Call) -> Outcome {
+        self.run_with(call, Codec::Postcard)
+    }
+
+    /// [`run`](Self::run) with the argument and the result in `codec`: what the
+    /// distributed pool's workers do for a connection that speaks JSON.
+    ///
+    /// ```
+    /// use spindle_std::process::{message::{Call, Outcome}, Codec, Registry, Task};
+    ///
+    /// fn shout(s: String) -> String { s.to_uppercase() }
+    /// let r = Registry::new().with(Task::new("shout", shout));
+    /// let call = Call { task: "shout".into(), arg: Codec::Postcard.encode("hi").unwrap(), chunk: false };
+    /// assert_eq!(r.run_with(&call, Codec::Postcard), r.run(&call));
+    /// # #[cfg(feature = "json")] {
+    /// let call = Call { task: "shout".into(), arg: br#""hi""#.to_vec(), chunk: false };
+    /// assert_eq!(r.run_with(&call, Codec::Json), Outcome::Value(br#""HI""#.to_vec()));
+    /// # }
+    /// ```
+    pub fn run_with(&self, call: &Call, codec: Codec) -> Outcome {
         match self.tasks.get(call.task.as_str()) {
-            Some(runner) => runner(call),
+            Some(runner) => runner(call, codec),
             None => Outcome::UnknownTask(call.task.clone()),
         }
     }
@@ -174,24 +196,32 @@ impl fmt::Debug for Registry {
     }
 }
 
-fn run_one<A: DeserializeOwned, R: Serialize>(func: fn(A) -> R, arg: &[u8]) -> Outcome {
-    let arg: A = match super::codec::decode_payload(arg) {
+fn run_one<A: DeserializeOwned, R: Serialize>(
+    func: fn(A) -> R,
+    arg: &[u8],
+    codec: Codec,
+) -> Outcome {
+    let arg: A = match codec.decode(arg) {
         Ok(a) => a,
-        Err(e) => return Outcome::BadArgument(e.to_string()),
+        Err(e) => return Outcome::BadArgument(e),
     };
     match catch_unwind(AssertUnwindSafe(|| func(arg))) {
-        Ok(r) => match postcard::to_allocvec(&r) {
+        Ok(r) => match codec.encode(&r) {
             Ok(bytes) => Outcome::Value(bytes),
-            Err(e) => Outcome::BadResult(e.to_string()),
+            Err(e) => Outcome::BadResult(e),
         },
         Err(p) => Outcome::Panicked(crate::panic::panic_message(p.as_ref())),
     }
 }
 
-fn run_chunk<A: DeserializeOwned, R: Serialize>(func: fn(A) -> R, arg: &[u8]) -> Outcome {
-    let args: Vec<A> = match super::codec::decode_payload(arg) {
+fn run_chunk<A: DeserializeOwned, R: Serialize>(
+    func: fn(A) -> R,
+    arg: &[u8],
+    codec: Codec,
+) -> Outcome {
+    let args: Vec<A> = match codec.decode(arg) {
         Ok(a) => a,
-        Err(e) => return Outcome::BadArgument(e.to_string()),
+        Err(e) => return Outcome::BadArgument(e),
     };
     let out: Vec<Result<R, String>> = args
         .into_iter()
@@ -200,20 +230,22 @@ fn run_chunk<A: DeserializeOwned, R: Serialize>(func: fn(A) -> R, arg: &[u8]) ->
                 .map_err(|p| crate::panic::panic_message(p.as_ref()))
         })
         .collect();
-    match postcard::to_allocvec(&out) {
+    match codec.encode(&out) {
         Ok(bytes) => Outcome::Value(bytes),
-        Err(e) => Outcome::BadResult(e.to_string()),
+        Err(e) => Outcome::BadResult(e),
     }
 }
 
-/// What an outcome means for the handle of a task whose result type is `R`.
-pub(crate) fn outcome_to_result<R: DeserializeOwned>(outcome: Outcome) -> Result<R, TaskError> {
+/// What an outcome (its value in `codec`) means for the handle of a task whose
+/// result type is `R`.
+pub(crate) fn outcome_to_result<R: DeserializeOwned>(
+    outcome: Outcome,
+    codec: Codec,
+) -> Result<R, TaskError> {
     use super::error::WorkerError as W;
     let fail = |e| Err(TaskError::Worker(e));
     match outcome {
-        Outcome::Value(bytes) => {
-            super::codec::decode_payload(&bytes).or_else(|e| fail(W::BadResult(e.to_string())))
-        }
+        Outcome::Value(bytes) => codec.decode(&bytes).or_else(|e| fail(W::BadResult(e))),
         Outcome::Panicked(msg) => Err(TaskError::Panicked(msg)),
         Outcome::UnknownTask(n) => fail(W::UnknownTask(n)),
         Outcome::BadArgument(why) => fail(W::BadArgument(why)),
