@@ -159,19 +159,28 @@ fn two_workers_two_submits() {
     });
 }
 
+/// One worker, a submitter thread and a shutdown on this thread (`close`, then
+/// `after_close`) racing; returns whether the submit was accepted, once both
+/// threads have finished.
+fn race_shutdown_with_submit(after_close: impl FnOnce(&Pool)) -> (bool, Arc<Pool>) {
+    let pool = Pool::new();
+    let p = pool.clone();
+    let worker = thread::spawn(move || p.work());
+    let p = pool.clone();
+    let submitter = thread::spawn(move || p.submit());
+    pool.close();
+    after_close(&pool);
+    let accepted = submitter.join().unwrap();
+    worker.join().unwrap();
+    (accepted, pool)
+}
+
 /// Shutdown (wait) racing a submit: the submit is refused, or its job runs before
 /// the worker exits; the worker always exits.
 #[test]
 fn shutdown_races_submit() {
     model(|| {
-        let pool = Pool::new();
-        let p = pool.clone();
-        let worker = thread::spawn(move || p.work());
-        let p = pool.clone();
-        let submitter = thread::spawn(move || p.submit());
-        pool.close();
-        let accepted = submitter.join().unwrap();
-        worker.join().unwrap();
+        let (accepted, pool) = race_shutdown_with_submit(|_| ());
         assert_eq!(pool.ran.load(Ordering::Relaxed), usize::from(accepted));
         assert_eq!(pool.jobs.load(Ordering::Relaxed), 0);
         assert!(!pool.submit(), "refused after shutdown");
@@ -183,15 +192,8 @@ fn shutdown_races_submit() {
 #[test]
 fn cancel_pending_races_submit() {
     model(|| {
-        let pool = Pool::new();
-        let p = pool.clone();
-        let worker = thread::spawn(move || p.work());
-        let p = pool.clone();
-        let submitter = thread::spawn(move || p.submit());
-        pool.close();
-        let cancelled = pool.cancel_queued();
-        let accepted = submitter.join().unwrap();
-        worker.join().unwrap();
+        let mut cancelled = 0;
+        let (accepted, pool) = race_shutdown_with_submit(|p| cancelled = p.cancel_queued());
         assert_eq!(
             pool.ran.load(Ordering::Relaxed) + cancelled,
             usize::from(accepted)
