@@ -14,6 +14,8 @@
 #   loom_sched      the scheduler's wake/ready protocol and its park handshake
 #   loom_exchange   the exchange's attach/detach (epoch flip, in-flight counts)
 # and spindle-std's (std-adapter/tests/loom_*.rs):
+#   loom_pool       the thread pool's sleep (no lost wake-up) and its submission
+#                   gate (shutdown against racing submits; spindle_std::pool)
 #   loom_poll       a pollable queue's descriptor level against racing sends,
 #                   receives and close (spindle_std::poll)
 # Under `--cfg loom` the crate's `loom` layer swaps in loom's atomics and cells, and

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 use std::thread;
 
-use spindle_core::queue::UnboundedQueue;
-
+use super::gate::Gate;
+use super::queues::Queues;
+use super::sleep::Sleep;
 use super::worker::Shared;
 use super::{BuildError, ThreadPool};
 use crate::sync::{Mutex, Semaphore};
@@ -130,23 +131,26 @@ impl Builder {
         if self.capacity == Some(0) {
             return Err(BuildError::ZeroCapacity);
         }
+        let (queues, deques) = Queues::new(self.workers);
         let shared = Arc::new(Shared {
-            queue: UnboundedQueue::new(),
+            queues,
+            gate: Gate::new(),
+            sleep: Sleep::new(),
             room: self.capacity.map(Semaphore::new),
             capacity: self.capacity,
             policy: self.policy,
         });
         let mut handles = Vec::with_capacity(self.workers);
-        for i in 0..self.workers {
+        for (i, deque) in deques.into_iter().enumerate() {
             let mut b = thread::Builder::new().name(format!("{}-{i}", self.name));
             if let Some(size) = self.stack_size {
                 b = b.stack_size(size);
             }
             let s = shared.clone();
-            match b.spawn(move || s.work()) {
+            match b.spawn(move || s.work(i, deque)) {
                 Ok(h) => handles.push(h),
                 Err(e) => {
-                    shared.queue.close();
+                    shared.close();
                     for h in handles {
                         let _ = h.join();
                     }

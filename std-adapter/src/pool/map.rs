@@ -18,7 +18,10 @@ struct ChunkOut<U> {
     panics: VecDeque<(usize, String)>,
 }
 
-fn run_chunk<T, U>(f: &(dyn Fn(T) -> U + Send + Sync), items: Vec<T>) -> ChunkOut<U> {
+/// Runs `f` on every item of a chunk. Generic over `F` so that the per-item call is
+/// inlined into the loop; [`ThreadPool::map`] erases the type once per map, not once
+/// per item.
+fn run_chunk<T, U, F: Fn(T) -> U>(f: &F, items: Vec<T>) -> ChunkOut<U> {
     let mut values = Vec::with_capacity(items.len());
     let mut panics = VecDeque::new();
     let mut items = items.into_iter();
@@ -54,7 +57,59 @@ struct Current<U> {
     len: usize,
     /// The whole chunk failed with this error (cancelled, or its task panicked).
     failed: Option<TaskError>,
+    /// Items from `pos` on that come straight from `values` (before the next panic,
+    /// in a chunk that did not fail): what [`Map::next`]'s fast path hands out.
+    clean: usize,
 }
+
+impl<U> Current<U> {
+    fn new(
+        values: Vec<U>,
+        panics: VecDeque<(usize, String)>,
+        len: usize,
+        failed: Option<TaskError>,
+    ) -> Self {
+        let mut cur = Self {
+            values: values.into_iter(),
+            panics,
+            pos: 0,
+            len,
+            failed,
+            clean: 0,
+        };
+        cur.count_clean();
+        cur
+    }
+
+    fn count_clean(&mut self) {
+        self.clean = match (&self.failed, self.panics.front()) {
+            (Some(_), _) => 0,
+            (None, Some((at, _))) => at.saturating_sub(self.pos),
+            (None, None) => self.len - self.pos,
+        };
+    }
+
+    /// The item at `pos` when it does not come from the fast path: the chunk's
+    /// error, a panic, or (never, for a chunk that ran) a missing value.
+    fn slow_item(&mut self) -> Result<U, TaskError> {
+        let pos = self.pos;
+        self.pos += 1;
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let out = if self.panics.front().is_some_and(|(p, _)| *p == pos) {
+            let msg = self.panics.pop_front().map(|(_, m)| m).unwrap_or_default();
+            Err(TaskError::Panicked(msg))
+        } else {
+            self.values.next().ok_or(TaskError::Cancelled)
+        };
+        self.count_clean();
+        out
+    }
+}
+
+/// Runs one chunk: the map's function with its type erased once.
+type ChunkFn<T, U> = dyn Fn(Vec<T>) -> ChunkOut<U> + Send + Sync;
 
 /// The iterator [`ThreadPool::map`] returns: yields `f(item)` for every item, in
 /// input order, as `Ok(value)` or `Err(TaskError::Panicked(..))` for an item whose
@@ -77,7 +132,7 @@ struct Current<U> {
 pub struct Map<'p, I: Iterator, U> {
     pool: &'p ThreadPool,
     input: Fuse<I>,
-    f: Arc<dyn Fn(I::Item) -> U + Send + Sync>,
+    run: Arc<ChunkFn<I::Item, U>>,
     chunk: usize,
     window: usize,
     in_flight: VecDeque<InFlight<U>>,
@@ -108,7 +163,7 @@ impl ThreadPool {
         Map {
             pool: self,
             input: items.into_iter().fuse(),
-            f: Arc::new(f),
+            run: Arc::new(move |items| run_chunk(&f, items)),
             chunk: 1,
             window: 2 * self.workers(),
             in_flight: VecDeque::new(),
@@ -157,12 +212,24 @@ where
                 return;
             }
             let len = items.len();
-            let f = self.f.clone();
-            let entry = match self.pool.submit_waiting(move || run_chunk(&*f, items)) {
+            let run = self.run.clone();
+            let entry = match self.pool.submit_waiting(move || run(items)) {
                 Ok(h) => InFlight::Submitted(h, len),
                 Err(_) => InFlight::Refused(len),
             };
             self.in_flight.push_back(entry);
+        }
+    }
+
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<Result<U, TaskError>> {
+        loop {
+            if let Some(cur) = &mut self.current {
+                if cur.pos < cur.len {
+                    return Some(cur.slow_item());
+                }
+            }
+            self.current = Some(self.next_chunk()?);
         }
     }
 
@@ -188,20 +255,8 @@ where
         };
         self.refill();
         Some(match result {
-            Ok(out) => Current {
-                values: out.values.into_iter(),
-                panics: out.panics,
-                pos: 0,
-                len,
-                failed: None,
-            },
-            Err(e) => Current {
-                values: Vec::new().into_iter(),
-                panics: VecDeque::new(),
-                pos: 0,
-                len,
-                failed: Some(e),
-            },
+            Ok(out) => Current::new(out.values, out.panics, len, None),
+            Err(e) => Current::new(Vec::new(), VecDeque::new(), len, Some(e)),
         })
     }
 }
@@ -214,24 +269,21 @@ where
 {
     type Item = Result<U, TaskError>;
 
+    /// The fast path: the next value of the current chunk, straight from its
+    /// results; everything else (a panic, a failed chunk, the next chunk) is
+    /// [`next_slow`](Map::next_slow).
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(cur) = &mut self.current {
-                if cur.pos < cur.len {
-                    let pos = cur.pos;
+        if let Some(cur) = &mut self.current {
+            if cur.clean > 0 {
+                if let Some(v) = cur.values.next() {
+                    cur.clean -= 1;
                     cur.pos += 1;
-                    if let Some(e) = &cur.failed {
-                        return Some(Err(e.clone()));
-                    }
-                    if cur.panics.front().is_some_and(|(p, _)| *p == pos) {
-                        let msg = cur.panics.pop_front().map(|(_, m)| m).unwrap_or_default();
-                        return Some(Err(TaskError::Panicked(msg)));
-                    }
-                    return Some(cur.values.next().ok_or(TaskError::Cancelled));
+                    return Some(Ok(v));
                 }
             }
-            self.current = Some(self.next_chunk()?);
         }
+        self.next_slow()
     }
 }
 

@@ -4,6 +4,9 @@
 //!
 //! - [`ThreadPool`]: a fixed number of workers (the book's defence against thread
 //!   exhaustion) and a submission queue, unbounded or bounded with a [`FullPolicy`].
+//!   Inside, each worker has its own deque and steals from the others and from the
+//!   shared injector (`queues`), and idle workers sleep until a submission wakes
+//!   one (`sleep`), so workers and submitters do not meet on one lock per task.
 //! - [`TaskHandle`]: Python's `Future`: [`result`](TaskHandle::result),
 //!   [`result_timeout`](TaskHandle::result_timeout), [`is_done`](TaskHandle::is_done),
 //!   [`add_done_callback`](TaskHandle::add_done_callback), [`cancel`](TaskHandle::cancel),
@@ -50,12 +53,22 @@ mod builder;
 mod completed;
 pub mod echo;
 mod error;
+#[cfg(loom)]
+pub mod gate;
+#[cfg(not(loom))]
+mod gate;
 mod handle;
 mod map;
 #[allow(clippy::module_inception)]
 mod pool;
+mod queues;
 mod scope;
+mod shim;
 mod shutdown;
+#[cfg(loom)]
+pub mod sleep;
+#[cfg(not(loom))]
+mod sleep;
 mod state;
 mod submit;
 mod task;

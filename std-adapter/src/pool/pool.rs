@@ -81,14 +81,14 @@ impl ThreadPool {
         self.shared.capacity
     }
 
-    /// Tasks waiting in the queue, not yet taken by a worker (a snapshot).
+    /// Tasks waiting in the queues, not yet taken by a worker (a snapshot).
     ///
     /// ```
     /// let pool = spindle_std::pool::ThreadPool::new(1).unwrap();
     /// assert_eq!(pool.queued(), 0);
     /// ```
     pub fn queued(&self) -> usize {
-        self.shared.queue.len()
+        self.shared.queues.len()
     }
 
     /// Whether [`shutdown`](Self::shutdown) has begun: submissions are refused.
@@ -99,7 +99,7 @@ impl ThreadPool {
     /// assert!(pool.is_shut_down());
     /// ```
     pub fn is_shut_down(&self) -> bool {
-        self.shared.queue.is_closed()
+        self.shared.gate.is_closed()
     }
 }
 

@@ -92,15 +92,12 @@ impl ThreadPool {
     /// assert!(pool.submit(|| 0).is_err());
     /// ```
     pub fn shutdown(&self, how: Shutdown) {
-        self.shared.queue.close();
+        self.shared.close();
         if let Some(room) = &self.shared.room {
             room.close();
         }
         if how.cancel_pending {
-            while let Ok(job) = self.shared.queue.try_recv() {
-                self.shared.release_room();
-                job.cancel();
-            }
+            self.shared.cancel_queued();
         }
         if how.wait {
             self.join_workers();

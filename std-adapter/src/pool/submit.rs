@@ -179,10 +179,10 @@ impl ThreadPool {
     {
         let task = Arc::new(Task::new(f));
         let job: Job = task.clone();
-        match self.shared.queue.send(job) {
+        match self.shared.push(job) {
             Ok(()) => Ok(TaskHandle::new(task)),
-            Err(e) => {
-                drop(e);
+            Err(job) => {
+                drop(job);
                 self.shared.release_room();
                 match task.take_closure() {
                     Some(f) => Err(SubmitError::ShutDown(f)),

@@ -18,11 +18,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 
 use super::{TaskError, TaskState};
 use crate::panic::panic_message;
-use crate::sync::{Mutex, Oneshot};
+use crate::sync::Oneshot;
 
 pub(super) const STAGE: usize = 0b111;
 pub(super) const PENDING: usize = 0;
@@ -47,7 +48,9 @@ pub(super) struct Listeners {
 pub(crate) struct Header<R> {
     pub(super) state: AtomicUsize,
     pub(super) value: Oneshot<Result<R, TaskError>>,
-    pub(super) listeners: Mutex<Listeners>,
+    /// Boxed on first use: most tasks never get a listener, and every byte of a
+    /// task is allocated once per submission.
+    pub(super) listeners: Mutex<Option<Box<Listeners>>>,
 }
 
 impl<R> Header<R> {
@@ -55,7 +58,7 @@ impl<R> Header<R> {
         Self {
             state: AtomicUsize::new(PENDING),
             value: Oneshot::new(),
-            listeners: Mutex::new(Listeners::default()),
+            listeners: Mutex::new(None),
         }
     }
 
@@ -89,7 +92,9 @@ impl<R> Header<R> {
         if prev & LISTENERS == 0 {
             return;
         }
-        let taken = self.listeners.with_lock(std::mem::take);
+        let Some(taken) = lock(&self.listeners).take() else {
+            return;
+        };
         if let Some(w) = taken.waker {
             w.wake();
         }
@@ -101,7 +106,7 @@ impl<R> Header<R> {
     /// Registers a listener with `install` under the list's lock, unless the task
     /// has fired; `false` (nothing installed) if it has.
     pub(super) fn listen(&self, install: impl FnOnce(&mut Listeners)) -> bool {
-        let mut list = self.listeners.lock_blocking();
+        let mut list = lock(&self.listeners);
         let mut s = self.state.load(Ordering::Acquire);
         loop {
             if s & FIRED != 0 {
@@ -117,7 +122,7 @@ impl<R> Header<R> {
                 Err(now) => s = now,
             }
         }
-        install(&mut list);
+        install(list.get_or_insert_with(Box::default));
         true
     }
 
@@ -146,6 +151,12 @@ impl<R> Header<R> {
     }
 }
 
+/// Locks one of a task's two std mutexes. Nothing panics while holding them (callbacks
+/// run after the list is taken), so a poisoned lock still holds consistent data.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 pub(super) fn run_callback(cb: Callback, state: TaskState) {
     // A panicking callback must not take the worker (or the caller) down with it.
     let _ = catch_unwind(AssertUnwindSafe(move || cb(state)));
@@ -167,7 +178,7 @@ impl<F: FnOnce() -> R, R> Task<F, R> {
 
     /// Takes the closure back out of a task that never ran (a refused submit).
     pub(crate) fn take_closure(&self) -> Option<F> {
-        self.func.with_lock(Option::take)
+        lock(&self.func).take()
     }
 
     /// Runs the task on this thread if it is still pending: `true` if it ran here.

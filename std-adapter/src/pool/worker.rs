@@ -1,25 +1,33 @@
-//! What a pool's worker threads share and do: the submission queue, the bounded
-//! queue's room, and the loop that takes tasks and runs them (recipe 12.7).
+//! What a pool's worker threads share and do (recipe 12.7): the job queues, the
+//! submission gate, the sleep, the bounded queue's room, and the loop that takes
+//! jobs and runs them.
 
 use std::sync::Arc;
 use std::thread;
 
-use spindle_core::queue::UnboundedQueue;
-use spindle_core::raw::ParkingRawMutex;
-use spindle_core::sync::TryRecvError;
+use crossbeam_deque::Worker;
 
+use super::gate::Gate;
+use super::queues::{Found, Queues};
+use super::sleep::Sleep;
 use super::task::Runnable;
 use super::FullPolicy;
 use crate::sync::Semaphore;
 
-/// What the queue holds: a task, type-erased.
+/// What the queues hold: a task, type-erased.
 pub(super) type Job = Arc<dyn Runnable>;
 
-/// How many times an idle worker polls the queue before it parks.
-const IDLE_POLLS: u32 = 64;
+/// Rounds an idle worker looks for work (spinning, then yielding its core) before
+/// it sleeps: sleeping and being woken cost a system call on both sides, which
+/// would dominate a stream of small jobs.
+const IDLE_ROUNDS: u32 = 32;
+/// Of those, the rounds that spin instead of yielding.
+const SPIN_ROUNDS: u32 = 6;
 
 pub(super) struct Shared {
-    pub(super) queue: UnboundedQueue<ParkingRawMutex, Job>,
+    pub(super) queues: Queues,
+    pub(super) gate: Gate,
+    pub(super) sleep: Sleep,
     /// Free room in a bounded queue, as permits.
     pub(super) room: Option<Semaphore>,
     pub(super) capacity: Option<usize>,
@@ -27,33 +35,84 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    pub(super) fn work(&self) {
-        while let Some(job) = self.next_job() {
+    /// Queues a job, or gives it back if the pool is shut down.
+    pub(super) fn push(&self, job: Job) -> Result<(), Job> {
+        if !self.gate.enter() {
+            return Err(job);
+        }
+        self.queues.push(job);
+        self.gate.leave();
+        self.sleep.wake_one();
+        Ok(())
+    }
+
+    /// Refuses submissions from now on and wakes every sleeping worker.
+    pub(super) fn close(&self) {
+        self.gate.close();
+        self.sleep.close();
+    }
+
+    /// Worker `me`'s life: run jobs until the pool is closed and every queue empty.
+    pub(super) fn work(&self, me: usize, deque: Worker<Job>) {
+        self.queues.install(deque);
+        let mut tick = 0u32;
+        while let Some(job) = self.next_job(me, tick) {
+            tick = tick.wrapping_add(1);
             self.release_room();
             job.run();
         }
+        self.queues.uninstall();
     }
 
-    /// The next task, or `None` once the queue is closed and drained. An idle worker
-    /// first polls for a while, yielding its core, before it parks: parking and
-    /// being woken cost both the worker and the submitter a system call, which
-    /// would dominate a stream of small tasks.
-    pub(super) fn next_job(&self) -> Option<Job> {
-        for round in 0..IDLE_POLLS {
-            match self.queue.try_recv() {
-                Ok(job) => return Some(job),
-                Err(TryRecvError::Empty) if round < 4 => std::hint::spin_loop(),
-                Err(TryRecvError::Empty) => thread::yield_now(),
-                Err(_) => return None,
+    /// The next job, or `None` once the pool is closed and every queue is empty.
+    fn next_job(&self, me: usize, tick: u32) -> Option<Job> {
+        loop {
+            for round in 0..IDLE_ROUNDS {
+                if let Some(found) = self.queues.find(me, tick) {
+                    return Some(self.found(found));
+                }
+                if self.gate.is_sealed() {
+                    // No job can arrive any more: one last look, then exit.
+                    return self.queues.find(me, tick).map(|f| self.found(f));
+                }
+                if round < SPIN_ROUNDS {
+                    for _ in 0..1 << round {
+                        std::hint::spin_loop();
+                    }
+                } else {
+                    thread::yield_now();
+                }
             }
+            self.sleep
+                .sleep(|| self.queues.has_work() || self.gate.is_closed());
         }
-        self.queue.recv_blocking().ok()
+    }
+
+    /// A found job; if a batch came with it, a sleeping worker is woken to share
+    /// it (else a worker that is descheduled could sit on jobs others could run).
+    fn found(&self, found: Found) -> Job {
+        if found.shared_more {
+            self.sleep.wake_one();
+        }
+        found.job
     }
 
     pub(super) fn release_room(&self) {
         if let Some(room) = &self.room {
-            // Never over capacity: one permit back per task taken off the queue.
+            // Never over capacity: one permit back per job taken off a queue.
             let _ = room.add_permits(1);
+        }
+    }
+
+    /// Takes every job still queued and cancels it (a cancelling shutdown): first
+    /// waits out submitters still pushing, so none is missed.
+    pub(super) fn cancel_queued(&self) {
+        while !self.gate.is_sealed() {
+            thread::yield_now();
+        }
+        while let Some(job) = self.queues.take_any() {
+            self.release_room();
+            job.cancel();
         }
     }
 }
