@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 use proptest::prelude::*;
 use spindle_core::queue::{Queue, QueueRef, QueueStore, TaskDoneError, TryRecvError, TrySendError};
-use spindle_core::raw::{NoopRawMutex as L, SpinRawMutex as S};
+use spindle_core::raw::{ConstInit, NoopRawMutex as L, SpinRawMutex as S};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -137,69 +137,71 @@ fn config() -> ProptestConfig {
     }
 }
 
+/// `check` on a fresh `Queue<R, u32, N>`.
+fn check_capacity<R: QueueStore + ConstInit, const N: usize>(
+    ops: &[Op],
+) -> Result<(), TestCaseError> {
+    let q: Queue<R, u32, N> = Queue::new();
+    check(&q, N, ops)
+}
+
+/// `check` through the capacity-erased view: `&Queue<R, T, N>` coerces to
+/// `&QueueRef<R, T>`, and one function serves every capacity.
+fn check_through_queue_ref<R: QueueStore + ConstInit>(
+    ops: &[Op],
+    which: usize,
+) -> Result<(), TestCaseError> {
+    let (q1, q2, q8): (Queue<R, u32, 1>, Queue<R, u32, 2>, Queue<R, u32, 8>) =
+        (Queue::new(), Queue::new(), Queue::new());
+    let (q, cap): (&QueueRef<R, u32>, usize) = match which {
+        0 => (&q1, 1),
+        1 => (&q2, 2),
+        _ => (&q8, 8),
+    };
+    check(q, cap, ops)
+}
+
 proptest! {
     #![proptest_config(config())]
 
     #[test]
     fn matches_model_capacity_4(ops in ops()) {
-        let q: Queue<S, u32, 4> = Queue::new();
-        check(&q, 4, &ops)?;
+        check_capacity::<S, 4>(&ops)?;
     }
 
     #[test]
     fn matches_model_capacity_1(ops in ops()) {
-        let q: Queue<S, u32, 1> = Queue::new();
-        check(&q, 1, &ops)?;
+        check_capacity::<S, 1>(&ops)?;
     }
 
     #[test]
     fn matches_model_capacity_7(ops in ops()) {
-        let q: Queue<S, u32, 7> = Queue::new();
-        check(&q, 7, &ops)?;
+        check_capacity::<S, 7>(&ops)?;
     }
 
-    /// The same through the capacity-erased view: `&Queue<R, T, N>` coerces to
-    /// `&QueueRef<R, T>`, and one function serves every capacity.
     #[test]
     fn matches_model_through_queue_ref(ops in ops(), which in 0usize..3) {
-        let (q1, q2, q8): (Queue<S, u32, 1>, Queue<S, u32, 2>, Queue<S, u32, 8>) =
-            (Queue::new(), Queue::new(), Queue::new());
-        let (q, cap): (&QueueRef<S, u32>, usize) = match which {
-            0 => (&q1, 1),
-            1 => (&q2, 2),
-            _ => (&q8, 8),
-        };
-        check(q, cap, &ops)?;
+        check_through_queue_ref::<S>(&ops, which)?;
     }
 
     #[test]
     fn local_ring_matches_model_capacity_4(ops in ops()) {
-        let q: Queue<L, u32, 4> = Queue::new();
-        check(&q, 4, &ops)?;
+        check_capacity::<L, 4>(&ops)?;
     }
 
     #[test]
     fn local_ring_matches_model_capacity_1(ops in ops()) {
-        let q: Queue<L, u32, 1> = Queue::new();
-        check(&q, 1, &ops)?;
+        check_capacity::<L, 1>(&ops)?;
     }
 
     #[test]
     fn local_ring_matches_model_capacity_7(ops in ops()) {
-        let q: Queue<L, u32, 7> = Queue::new();
-        check(&q, 7, &ops)?;
+        check_capacity::<L, 7>(&ops)?;
     }
 
     #[test]
     fn local_ring_matches_model_through_queue_ref(ops in ops(), which in 0usize..3) {
-        let (q1, q2, q8): (Queue<L, u32, 1>, Queue<L, u32, 2>, Queue<L, u32, 8>) =
-            (Queue::new(), Queue::new(), Queue::new());
-        let (q, cap): (&QueueRef<L, u32>, usize) = match which {
-            0 => (&q1, 1),
-            1 => (&q2, 2),
-            _ => (&q8, 8),
-        };
-        check(q, cap, &ops)?;
+        check_through_queue_ref::<L>(&ops, which)?;
     }
 }
 

@@ -33,8 +33,8 @@ pub use crate::error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 pub use bounded::{
-    EmptySlot, LocalRing, LocalSlot, Queue, QueueCore, QueueRef, QueueStore, Ring, SharedRing,
-    Slot, Storage,
+    Empty, LocalRing, LocalSlot, Queue, QueueCore, QueueRef, QueueStore, Ring, SharedRing,
+    SharedWords, Slot, Storage,
 };
 pub use error::TaskDoneError;
 pub use priority::PriorityQueue;

@@ -26,7 +26,7 @@
 use core::cell::{Cell, UnsafeCell};
 use core::mem::MaybeUninit;
 
-use super::store::{EmptySlot, QueueStore, Ring};
+use super::store::{Empty, QueueStore, Ring};
 use super::{QueueRef, TaskDoneError};
 use crate::error::{TryRecvError, TrySendError};
 use crate::wait::WaitList;
@@ -43,7 +43,7 @@ const CLOSED: usize = 8;
 /// One item's storage in a [`LocalRing`] queue: just the item's bytes.
 pub struct LocalSlot<T>(UnsafeCell<MaybeUninit<T>>);
 
-impl<T> EmptySlot for LocalSlot<T> {
+impl<T> Empty for LocalSlot<T> {
     #[cfg(not(loom))]
     const EMPTY: Self = Self(UnsafeCell::new(MaybeUninit::uninit()));
 
@@ -99,6 +99,7 @@ pub struct LocalRing {
 
 impl Ring for LocalRing {
     type Slot<T> = LocalSlot<T>;
+    type Words = ();
 
     #[cfg(not(loom))]
     const EMPTY: Self = Self {

@@ -40,7 +40,7 @@ mod shared;
 mod store;
 
 pub use shared::Slot;
-pub use store::{EmptySlot, LocalRing, LocalSlot, QueueStore, Ring, SharedRing};
+pub use store::{Empty, LocalRing, LocalSlot, QueueStore, Ring, SharedRing, SharedWords};
 
 /// The slot type of a queue over `R`.
 type SlotOf<R, T> = <<R as QueueStore>::Ring as Ring>::Slot<T>;
@@ -50,6 +50,7 @@ type SlotOf<R, T> = <<R as QueueStore>::Ring as Ring>::Slot<T>;
 /// only exists to relate them.
 pub struct QueueCore<R: QueueStore, T, S: ?Sized + Storage<SlotOf<R, T>>> {
     ring: R::Ring,
+    words: <R::Ring as Ring>::Words,
     lists: WaitLists<R>,
     _owns: PhantomData<T>,
     slots: S,
@@ -174,9 +175,10 @@ impl<R: QueueStore + ConstInit, T, const N: usize> Queue<R, T, N> {
         let () = Self::CAPACITY_OK;
         Self {
             ring: <R::Ring as Ring>::EMPTY,
+            words: <<R::Ring as Ring>::Words as Empty>::EMPTY,
             lists: WaitLists::new(),
             _owns: PhantomData,
-            slots: [const { <SlotOf<R, T> as EmptySlot>::EMPTY }; N],
+            slots: [const { <SlotOf<R, T> as Empty>::EMPTY }; N],
         }
     }
 
@@ -187,9 +189,10 @@ impl<R: QueueStore + ConstInit, T, const N: usize> Queue<R, T, N> {
         let () = Self::CAPACITY_OK;
         Self {
             ring: <R::Ring as Ring>::empty(),
+            words: <<R::Ring as Ring>::Words as Empty>::empty(),
             lists: WaitLists::new(),
             _owns: PhantomData,
-            slots: core::array::from_fn(|_| <SlotOf<R, T> as EmptySlot>::empty()),
+            slots: core::array::from_fn(|_| <SlotOf<R, T> as Empty>::empty()),
         }
     }
 }

@@ -26,7 +26,7 @@
 use core::mem::MaybeUninit;
 
 use super::channel::WaitLists;
-use super::store::{EmptySlot, QueueStore, Ring};
+use super::store::{Empty, QueueStore, Ring};
 use super::{QueueRef, TaskDoneError};
 use crate::error::{TryRecvError, TrySendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
@@ -46,7 +46,7 @@ pub struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
-impl<T> EmptySlot for Slot<T> {
+impl<T> Empty for Slot<T> {
     #[cfg(not(loom))]
     const EMPTY: Self = Self {
         stamp: AtomicUsize::new(0),
@@ -68,10 +68,31 @@ impl<T> EmptySlot for Slot<T> {
 pub struct SharedRing {
     head: CachePadded<AtomicUsize>,
     tail: CachePadded<AtomicUsize>,
+}
+
+/// The [`SharedRing`]'s words that share a cache line with the rest of the queue
+/// (inside a ring of its own alignment they would be padded to a line of their own).
+pub struct SharedWords {
     /// `done` position (same encoding as `head`), with the mark bit meaning "a
     /// joiner may be waiting".
     done: AtomicUsize,
     state: AtomicUsize,
+}
+
+impl Empty for SharedWords {
+    #[cfg(not(loom))]
+    const EMPTY: Self = Self {
+        done: AtomicUsize::new(0),
+        state: AtomicUsize::new(0),
+    };
+
+    #[cfg(loom)]
+    fn empty() -> Self {
+        Self {
+            done: AtomicUsize::new(0),
+            state: AtomicUsize::new(0),
+        }
+    }
 }
 
 /// The mark bit of a ring of `capacity` slots: `2^k > capacity`, the bit above any
@@ -88,6 +109,7 @@ fn mark_bit(capacity: usize) -> usize {
 struct View<'a, R: QueueStore, T> {
     queue: &'a QueueRef<R, T>,
     ring: &'a SharedRing,
+    words: &'a SharedWords,
     slots: &'a [Slot<T>],
     lists: &'a WaitLists<R>,
     /// The bit above any index; marks `tail` closed.
@@ -102,6 +124,7 @@ fn view<R: QueueStore<Ring = SharedRing>, T>(q: &QueueRef<R, T>) -> View<'_, R, 
     View {
         queue: q,
         ring: &q.ring,
+        words: &q.words,
         slots: &q.slots,
         lists: &q.lists,
         mark_bit,
@@ -111,13 +134,12 @@ fn view<R: QueueStore<Ring = SharedRing>, T>(q: &QueueRef<R, T>) -> View<'_, R, 
 
 impl Ring for SharedRing {
     type Slot<T> = Slot<T>;
+    type Words = SharedWords;
 
     #[cfg(not(loom))]
     const EMPTY: Self = Self {
         head: CachePadded(AtomicUsize::new(0)),
         tail: CachePadded(AtomicUsize::new(0)),
-        done: AtomicUsize::new(0),
-        state: AtomicUsize::new(0),
     };
 
     #[cfg(loom)]
@@ -125,8 +147,6 @@ impl Ring for SharedRing {
         Self {
             head: CachePadded(AtomicUsize::new(0)),
             tail: CachePadded(AtomicUsize::new(0)),
-            done: AtomicUsize::new(0),
-            state: AtomicUsize::new(0),
         }
     }
 
@@ -164,14 +184,14 @@ impl Ring for SharedRing {
 
     fn unfinished<R: QueueStore<Ring = Self>, T>(q: &QueueRef<R, T>) -> usize {
         let v = view(q);
-        let done = v.strip(v.ring.done.load(Ordering::Acquire));
+        let done = v.strip(v.words.done.load(Ordering::Acquire));
         let tail = v.strip(v.ring.tail.load(Ordering::Acquire));
         v.distance(done, tail)
     }
 
     fn announce_sender<R: QueueStore<Ring = Self>, T>(q: &QueueRef<R, T>) -> bool {
         let v = view(q);
-        v.ring.state.fetch_or(SEND_WAITERS, Ordering::Relaxed);
+        v.words.state.fetch_or(SEND_WAITERS, Ordering::Relaxed);
         // A read-modify-write, so it reads the latest `head` (see the module notes).
         let head = v.ring.head.fetch_add(0, Ordering::AcqRel);
         let tail = v.ring.tail.load(Ordering::Relaxed);
@@ -180,7 +200,7 @@ impl Ring for SharedRing {
 
     fn announce_receiver<R: QueueStore<Ring = Self>, T>(q: &QueueRef<R, T>) -> bool {
         let v = view(q);
-        v.ring.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
+        v.words.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
         let tail = v.ring.tail.fetch_add(0, Ordering::AcqRel);
         let head = v.ring.head.load(Ordering::Relaxed);
         tail & v.mark_bit != 0 || tail != head
@@ -188,13 +208,14 @@ impl Ring for SharedRing {
 
     fn announce_joiner<R: QueueStore<Ring = Self>, T>(q: &QueueRef<R, T>) -> bool {
         let v = view(q);
-        let done = v.ring.done.fetch_or(v.mark_bit, Ordering::AcqRel);
+        let done = v.words.done.fetch_or(v.mark_bit, Ordering::AcqRel);
         v.strip(done) == v.strip(v.ring.tail.load(Ordering::Acquire))
     }
 
     fn all_done<R: QueueStore<Ring = Self>, T>(q: &QueueRef<R, T>) -> bool {
         let v = view(q);
-        v.strip(v.ring.done.load(Ordering::Acquire)) == v.strip(v.ring.tail.load(Ordering::Acquire))
+        v.strip(v.words.done.load(Ordering::Acquire))
+            == v.strip(v.ring.tail.load(Ordering::Acquire))
     }
 
     fn drop_items<T>(&mut self, slots: &mut [Slot<T>]) {
@@ -416,15 +437,15 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
 
     #[inline(always)]
     fn wake_one_receiver(&self) {
-        if self.ring.state.load(Ordering::Relaxed) & RECV_WAITERS != 0 {
-            wake_slow(self.ring, &self.lists.receivers, RECV_WAITERS);
+        if self.words.state.load(Ordering::Relaxed) & RECV_WAITERS != 0 {
+            wake_slow(self.words, &self.lists.receivers, RECV_WAITERS);
         }
     }
 
     #[inline(always)]
     fn wake_one_sender(&self) {
-        if self.ring.state.load(Ordering::Relaxed) & SEND_WAITERS != 0 {
-            wake_slow(self.ring, &self.lists.senders, SEND_WAITERS);
+        if self.words.state.load(Ordering::Relaxed) & SEND_WAITERS != 0 {
+            wake_slow(self.words, &self.lists.senders, SEND_WAITERS);
         }
     }
 
@@ -461,7 +482,7 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
         // Acquire: a `done` advanced by another consumer must come with the `head`
         // that consumer saw, or we could compare it with an older `head` and wrongly
         // find nothing received (found by the loom models).
-        let mut done = self.ring.done.load(Ordering::Acquire);
+        let mut done = self.words.done.load(Ordering::Acquire);
         loop {
             let pos = self.strip(done);
             let head = self.ring.head.load(Ordering::Acquire);
@@ -469,7 +490,7 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
                 return Err(TaskDoneError::NothingReceived);
             }
             let new = self.next(pos) | (done & self.mark_bit);
-            match self.ring.done.compare_exchange_weak(
+            match self.words.done.compare_exchange_weak(
                 done,
                 new,
                 Ordering::AcqRel,
@@ -480,7 +501,7 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
                         && self.strip(new) == self.strip(self.ring.tail.load(Ordering::Acquire))
                     {
                         self.lists.joiners.wake_all_or(|| {
-                            self.ring.done.fetch_and(!self.mark_bit, Ordering::Relaxed);
+                            self.words.done.fetch_and(!self.mark_bit, Ordering::Relaxed);
                         });
                     }
                     return Ok(());
@@ -526,12 +547,12 @@ fn try_recv_slow<R: QueueStore<Ring = SharedRing>, T>(
 #[cold]
 #[inline(never)]
 fn wake_slow<R: mutex_traits::ScopedRawMutex>(
-    ring: &SharedRing,
+    words: &SharedWords,
     list: &crate::wait::WaitList<R>,
     bit: usize,
 ) {
     list.wake_one_or(|| {
-        ring.state.fetch_and(!bit, Ordering::Relaxed);
+        words.state.fetch_and(!bit, Ordering::Relaxed);
     });
 }
 

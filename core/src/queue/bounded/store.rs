@@ -17,7 +17,7 @@ use crate::error::{TryRecvError, TrySendError};
 use crate::raw::{CriticalSectionRawMutex, NoopRawMutex, SpinRawMutex};
 
 pub use super::local::{LocalRing, LocalSlot};
-pub use super::shared::SharedRing;
+pub use super::shared::{SharedRing, SharedWords};
 
 /// A raw exclusion that a [`Queue`](super::Queue) can use: it names the ring the queue
 /// stores its items in.
@@ -123,7 +123,11 @@ mod sealed {
 /// the queue's internals, reached through [`QueueRef`]'s methods.
 pub trait Ring: Sized + sealed::Sealed {
     /// One item's storage.
-    type Slot<T>: EmptySlot;
+    type Slot<T>: Empty;
+
+    /// The ring's words that need no cache line of their own, kept beside the ring
+    /// in the queue (so that the padding after a cache-padded ring is not wasted).
+    type Words: Empty;
 
     /// The ring of an empty, open queue.
     #[doc(hidden)]
@@ -181,15 +185,24 @@ pub trait Ring: Sized + sealed::Sealed {
     fn drop_items<T>(&mut self, slots: &mut [Self::Slot<T>]);
 }
 
-/// A slot that can be made empty, in a `const` (how `Queue::new` fills its array).
-pub trait EmptySlot: Sized {
-    /// An empty slot.
+/// A part of a queue that can be made empty in a `const` (how `Queue::new` fills
+/// its array of slots and its ring's words).
+pub trait Empty: Sized {
+    /// The empty value.
     #[doc(hidden)]
     #[cfg(not(loom))]
     const EMPTY: Self;
 
-    /// An empty slot.
+    /// The empty value.
     #[doc(hidden)]
     #[cfg(loom)]
     fn empty() -> Self;
+}
+
+impl Empty for () {
+    #[cfg(not(loom))]
+    const EMPTY: Self = ();
+
+    #[cfg(loom)]
+    fn empty() -> Self {}
 }
