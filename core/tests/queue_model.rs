@@ -6,14 +6,16 @@
 //! with the value handed back, close-then-drain, `task_done` accounting and
 //! `unfinished`, the `len`/`is_empty`/`is_full` snapshots) across many laps of the
 //! position encoding, for several capacities and through the capacity-erased
-//! `QueueRef`. The concurrent protocols are covered by `loom_queue.rs` and the
+//! `QueueRef`, for both rings: the atomic `SharedRing` (`SpinRawMutex`) and the
+//! single-context `LocalRing` of plain cells (`NoopRawMutex`), which must behave
+//! identically. The concurrent protocols are covered by `loom_queue.rs` and the
 //! stress tests.
 
 use std::collections::VecDeque;
 
 use proptest::prelude::*;
-use spindle_core::queue::{Queue, QueueRef, TaskDoneError, TryRecvError, TrySendError};
-use spindle_core::raw::SpinRawMutex as S;
+use spindle_core::queue::{Queue, QueueRef, QueueStore, TaskDoneError, TryRecvError, TrySendError};
+use spindle_core::raw::{ConstInit, NoopRawMutex as L, SpinRawMutex as S};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -57,7 +59,7 @@ struct Model {
 
 /// Runs `ops` against `q` (empty, of capacity `cap`) and the model, checking every
 /// result and the queue's observable state after every step.
-fn check(q: &QueueRef<S, u32>, cap: usize, ops: &[Op]) -> Result<(), TestCaseError> {
+fn check<R: QueueStore>(q: &QueueRef<R, u32>, cap: usize, ops: &[Op]) -> Result<(), TestCaseError> {
     prop_assert_eq!(q.capacity(), cap);
     let mut m = Model::default();
     for (step, op) in ops.iter().enumerate() {
@@ -135,39 +137,71 @@ fn config() -> ProptestConfig {
     }
 }
 
+/// `check` on a fresh `Queue<R, u32, N>`.
+fn check_capacity<R: QueueStore + ConstInit, const N: usize>(
+    ops: &[Op],
+) -> Result<(), TestCaseError> {
+    let q: Queue<R, u32, N> = Queue::new();
+    check(&q, N, ops)
+}
+
+/// `check` through the capacity-erased view: `&Queue<R, T, N>` coerces to
+/// `&QueueRef<R, T>`, and one function serves every capacity.
+fn check_through_queue_ref<R: QueueStore + ConstInit>(
+    ops: &[Op],
+    which: usize,
+) -> Result<(), TestCaseError> {
+    let (q1, q2, q8): (Queue<R, u32, 1>, Queue<R, u32, 2>, Queue<R, u32, 8>) =
+        (Queue::new(), Queue::new(), Queue::new());
+    let (q, cap): (&QueueRef<R, u32>, usize) = match which {
+        0 => (&q1, 1),
+        1 => (&q2, 2),
+        _ => (&q8, 8),
+    };
+    check(q, cap, ops)
+}
+
 proptest! {
     #![proptest_config(config())]
 
     #[test]
     fn matches_model_capacity_4(ops in ops()) {
-        let q: Queue<S, u32, 4> = Queue::new();
-        check(&q, 4, &ops)?;
+        check_capacity::<S, 4>(&ops)?;
     }
 
     #[test]
     fn matches_model_capacity_1(ops in ops()) {
-        let q: Queue<S, u32, 1> = Queue::new();
-        check(&q, 1, &ops)?;
+        check_capacity::<S, 1>(&ops)?;
     }
 
     #[test]
     fn matches_model_capacity_7(ops in ops()) {
-        let q: Queue<S, u32, 7> = Queue::new();
-        check(&q, 7, &ops)?;
+        check_capacity::<S, 7>(&ops)?;
     }
 
-    /// The same through the capacity-erased view: `&Queue<R, T, N>` coerces to
-    /// `&QueueRef<R, T>`, and one function serves every capacity.
     #[test]
     fn matches_model_through_queue_ref(ops in ops(), which in 0usize..3) {
-        let (q1, q2, q8): (Queue<S, u32, 1>, Queue<S, u32, 2>, Queue<S, u32, 8>) =
-            (Queue::new(), Queue::new(), Queue::new());
-        let (q, cap): (&QueueRef<S, u32>, usize) = match which {
-            0 => (&q1, 1),
-            1 => (&q2, 2),
-            _ => (&q8, 8),
-        };
-        check(q, cap, &ops)?;
+        check_through_queue_ref::<S>(&ops, which)?;
+    }
+
+    #[test]
+    fn local_ring_matches_model_capacity_4(ops in ops()) {
+        check_capacity::<L, 4>(&ops)?;
+    }
+
+    #[test]
+    fn local_ring_matches_model_capacity_1(ops in ops()) {
+        check_capacity::<L, 1>(&ops)?;
+    }
+
+    #[test]
+    fn local_ring_matches_model_capacity_7(ops in ops()) {
+        check_capacity::<L, 7>(&ops)?;
+    }
+
+    #[test]
+    fn local_ring_matches_model_through_queue_ref(ops in ops(), which in 0usize..3) {
+        check_through_queue_ref::<L>(&ops, which)?;
     }
 }
 
@@ -176,7 +210,7 @@ proptest! {
 /// Every received item is marked done, so `unfinished` tracks the queue's length.
 #[test]
 fn long_run_many_laps() {
-    fn run(q: &QueueRef<S, u32>, cap: usize) {
+    fn run<R: QueueStore>(q: &QueueRef<R, u32>, cap: usize) {
         let mut m = VecDeque::new();
         let mut next = 0u32;
         // A fixed pseudo-random walk (xorshift), so the run is reproducible.
@@ -210,4 +244,6 @@ fn long_run_many_laps() {
     }
     run(&Queue::<S, u32, 3>::new(), 3);
     run(&Queue::<S, u32, 4>::new(), 4);
+    run(&Queue::<L, u32, 3>::new(), 3);
+    run(&Queue::<L, u32, 4>::new(), 4);
 }

@@ -9,7 +9,7 @@ use mutex_traits::ScopedRawMutex;
 use super::error::AskError;
 use super::reply::{Promise, Reply};
 use crate::error::{SendError, TrySendError};
-use crate::queue::QueueRef;
+use crate::queue::{QueueRef, QueueStore};
 use crate::sync::Oneshot;
 
 /// An actor's address: a copyable handle to its mailbox that can send messages
@@ -32,19 +32,19 @@ use crate::sync::Oneshot;
 /// assert_eq!(copy.try_send(2), Err(TrySendError::Full(2)));
 /// assert_eq!(mailbox.try_recv(), Ok(1));
 /// ```
-pub struct Addr<'a, R, M> {
+pub struct Addr<'a, R: QueueStore, M> {
     mailbox: &'a QueueRef<R, M>,
 }
 
-impl<R, M> Clone for Addr<'_, R, M> {
+impl<R: QueueStore, M> Clone for Addr<'_, R, M> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<R, M> Copy for Addr<'_, R, M> {}
+impl<R: QueueStore, M> Copy for Addr<'_, R, M> {}
 
-impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
+impl<'a, R: QueueStore, M> Addr<'a, R, M> {
     /// The address of the actor whose mailbox is the queue `mailbox` (any
     /// [`Queue`](crate::queue::Queue) dereferences to a `QueueRef`).
     ///
@@ -351,7 +351,7 @@ impl<'a, R: ScopedRawMutex, M> Addr<'a, R, M> {
     }
 }
 
-impl<R, M> fmt::Debug for Addr<'_, R, M> {
+impl<R: QueueStore, M> fmt::Debug for Addr<'_, R, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Addr")
             .field("mailbox", &self.mailbox)

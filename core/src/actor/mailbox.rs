@@ -3,11 +3,11 @@
 
 use core::fmt;
 
-use mutex_traits::{ConstInit, ScopedRawMutex};
+use mutex_traits::ConstInit;
 
 use super::addr::Addr;
 use crate::error::{RecvError, TryRecvError};
-use crate::queue::{Queue, QueueRef};
+use crate::queue::{Queue, QueueRef, QueueStore};
 
 /// An actor written the way the book subclasses `Actor`: a state that handles one
 /// message at a time. [`Mailbox::run`] feeds it every message until the mailbox
@@ -116,11 +116,11 @@ impl<S, M, F: FnMut(&mut S, M)> Actor<M> for (S, F) {
 /// sched.run(); // p.join()
 /// assert_eq!(join.try_take().unwrap().0, ["Got: Hello", "Got: World"]);
 /// ```
-pub struct Mailbox<R, M, const N: usize> {
+pub struct Mailbox<R: QueueStore, M, const N: usize> {
     queue: Queue<R, M, N>,
 }
 
-impl<R: ScopedRawMutex + ConstInit, M, const N: usize> Mailbox<R, M, N> {
+impl<R: QueueStore + ConstInit, M, const N: usize> Mailbox<R, M, N> {
     loom_const_fn! {
         /// An empty, open mailbox with room for `N` messages. `N = 0` is rejected
         /// at compile time, by `cargo build` / `test` / `run` (the queue's `const`
@@ -139,13 +139,13 @@ impl<R: ScopedRawMutex + ConstInit, M, const N: usize> Mailbox<R, M, N> {
     }
 }
 
-impl<R: ScopedRawMutex + ConstInit, M, const N: usize> Default for Mailbox<R, M, N> {
+impl<R: QueueStore + ConstInit, M, const N: usize> Default for Mailbox<R, M, N> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<R: ScopedRawMutex, M, const N: usize> Mailbox<R, M, N> {
+impl<R: QueueStore, M, const N: usize> Mailbox<R, M, N> {
     /// The actor's address, to hand to senders.
     ///
     /// ```
@@ -365,7 +365,7 @@ impl<R: ScopedRawMutex, M, const N: usize> Mailbox<R, M, N> {
     }
 }
 
-impl<R, M, const N: usize> fmt::Debug for Mailbox<R, M, N> {
+impl<R: QueueStore, M, const N: usize> fmt::Debug for Mailbox<R, M, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mailbox")
             .field("queue", &self.queue)

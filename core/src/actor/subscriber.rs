@@ -2,7 +2,7 @@
 //! actor layer implements the exchange's [`Subscriber`] trait, so the exchange
 //! needs to know nothing about actors.
 
-use mutex_traits::ScopedRawMutex;
+use crate::queue::QueueStore;
 
 use super::Addr;
 use crate::exchange::{Refused, Subscriber};
@@ -32,7 +32,7 @@ use crate::exchange::{Refused, Subscriber};
 /// assert_eq!(mailbox.try_recv(), Ok(1));
 /// assert_eq!(mailbox.try_recv(), Ok(2));
 /// ```
-impl<R: ScopedRawMutex, T: Clone> Subscriber<T> for Addr<'_, R, T> {
+impl<R: QueueStore, T: Clone> Subscriber<T> for Addr<'_, R, T> {
     fn try_deliver(&self, msg: &T) -> Result<(), Refused> {
         self.try_send(msg.clone()).map_err(Refused::from)
     }

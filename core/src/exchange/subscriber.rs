@@ -4,10 +4,8 @@
 use core::fmt;
 use core::task::{Context, Poll};
 
-use mutex_traits::ScopedRawMutex;
-
 use super::error::Refused;
-use crate::queue::{Queue, QueueRef};
+use crate::queue::{Queue, QueueRef, QueueStore};
 
 /// Anything that accepts messages from an [`Exchange`](super::Exchange): a spindle
 /// queue (`Queue`/`QueueRef`, cloning each message), a closure ([`from_fn`]), a
@@ -78,7 +76,7 @@ pub trait Subscriber<T> {
 /// ex.try_send("hello").unwrap();
 /// assert_eq!(inbox.try_recv(), Ok("hello"));
 /// ```
-impl<R: ScopedRawMutex, T: Clone> Subscriber<T> for QueueRef<R, T> {
+impl<R: QueueStore, T: Clone> Subscriber<T> for QueueRef<R, T> {
     fn try_deliver(&self, msg: &T) -> Result<(), Refused> {
         self.try_send(msg.clone()).map_err(Refused::from)
     }
@@ -89,7 +87,7 @@ impl<R: ScopedRawMutex, T: Clone> Subscriber<T> for QueueRef<R, T> {
 }
 
 /// The same as for [`QueueRef`].
-impl<R: ScopedRawMutex, T: Clone, const N: usize> Subscriber<T> for Queue<R, T, N> {
+impl<R: QueueStore, T: Clone, const N: usize> Subscriber<T> for Queue<R, T, N> {
     fn try_deliver(&self, msg: &T) -> Result<(), Refused> {
         (**self).try_deliver(msg)
     }

@@ -103,15 +103,40 @@ fn sent<T>(slot: Option<T>) -> Result<(), SendError<T>> {
     slot.map_or(Ok(()), |item| Err(SendError(item)))
 }
 
+/// The fast path of every send: one attempt with the item by value (no slot to
+/// move it through). `Ok(outcome)` if that settled the send, `Err(item)` if the
+/// queue is full and the caller must wait.
+#[inline(always)]
+fn send_now<C: Channel + ?Sized>(
+    c: &C,
+    item: C::Item,
+) -> Result<Result<(), SendError<C::Item>>, C::Item> {
+    match c.try_send(item) {
+        Ok(()) => Ok(Ok(())),
+        Err(TrySendError::Closed(item)) => Ok(Err(SendError(item))),
+        Err(TrySendError::Full(item)) => Err(item),
+    }
+}
+
 /// Sends `item`, waiting asynchronously for room.
+#[inline]
 pub(crate) async fn send<C: Channel + ?Sized>(
     c: &C,
     item: C::Item,
 ) -> Result<(), SendError<C::Item>> {
-    let mut slot = Some(item);
-    if offer(c, &mut slot).is_none() {
-        let _ = send_from(c, &mut slot).await;
+    // `send_now`'s match, written out: the nested `Result` costs a few moves here.
+    match c.try_send(item) {
+        Ok(()) => Ok(()),
+        Err(TrySendError::Closed(item)) => Err(SendError(item)),
+        Err(TrySendError::Full(item)) => send_waiting(c, item).await,
     }
+}
+
+/// The rest of [`send`] once the queue was full: waits with the item in a slot
+/// (from which each attempt takes it and puts it back), out of the fast path.
+async fn send_waiting<C: Channel + ?Sized>(c: &C, item: C::Item) -> Result<(), SendError<C::Item>> {
+    let mut slot = Some(item);
+    let _ = send_from(c, &mut slot).await;
     sent(slot)
 }
 
@@ -120,6 +145,10 @@ pub(crate) fn send_blocking<C: Channel + ?Sized>(
     c: &C,
     item: C::Item,
 ) -> Result<(), SendError<C::Item>> {
+    let item = match send_now(c, item) {
+        Ok(done) => return done,
+        Err(item) => item,
+    };
     let mut slot = Some(item);
     if spin_for(|| offer(c, &mut slot)).is_none() {
         let _ = crate::wait::block_on(send_from(c, &mut slot));
@@ -134,11 +163,13 @@ pub(crate) fn send_timeout<C: Channel + ?Sized>(
     item: C::Item,
     timeout: core::time::Duration,
 ) -> Result<(), SendTimeoutError<C::Item>> {
-    let mut slot = Some(item);
-    let outcome = match offer(c, &mut slot) {
-        Some(done) => Some(done),
-        None => crate::wait::block_on_timeout(send_from(c, &mut slot), timeout),
+    let item = match send_now(c, item) {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(SendError(item))) => return Err(SendTimeoutError::Closed(item)),
+        Err(item) => item,
     };
+    let mut slot = Some(item);
+    let outcome = crate::wait::block_on_timeout(send_from(c, &mut slot), timeout);
     match (outcome, slot) {
         (_, None) => Ok(()),
         (Some(_), Some(item)) => Err(SendTimeoutError::Closed(item)),
@@ -147,10 +178,17 @@ pub(crate) fn send_timeout<C: Channel + ?Sized>(
 }
 
 /// Receives, waiting asynchronously for an item.
+#[inline]
 pub(crate) async fn recv<C: Channel + ?Sized>(c: &C) -> Result<C::Item, RecvError> {
-    if let Some(done) = unless_empty(c.try_recv()) {
-        return done;
+    match c.try_recv() {
+        Ok(item) => Ok(item),
+        Err(TryRecvError::Closed) => Err(RecvError),
+        Err(TryRecvError::Empty) => recv_waiting(c).await,
     }
+}
+
+/// The rest of [`recv`] once the queue was empty, out of the fast path.
+async fn recv_waiting<C: Channel + ?Sized>(c: &C) -> Result<C::Item, RecvError> {
     wait_until(
         &c.lists().receivers,
         || c.announce_receiver(),

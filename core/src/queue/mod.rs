@@ -32,7 +32,10 @@ mod unbounded;
 pub use crate::error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
-pub use bounded::{Queue, QueueCore, QueueRef, Slot, Storage};
+pub use bounded::{
+    Empty, LocalRing, LocalSlot, Queue, QueueCore, QueueRef, QueueStore, Ring, SharedRing,
+    SharedWords, Slot, Storage,
+};
 pub use error::TaskDoneError;
 pub use priority::PriorityQueue;
 #[cfg(feature = "alloc")]

@@ -22,7 +22,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use spindle_core::actor::{reply, Addr, Reply};
-use spindle_core::raw::ScopedRawMutex;
+use spindle_core::queue::QueueStore;
 
 use super::codec::Codec;
 use super::connection::Nats;
@@ -140,7 +140,7 @@ impl Nats {
         to_message: F,
     ) -> Result<Service, SubscribeError>
     where
-        R: ScopedRawMutex + Sync + 'static,
+        R: QueueStore + Sync + 'static,
         M: Send + 'static,
         Q: DeserializeOwned + Send + 'static,
         A: Serialize + Send + 'static,
