@@ -269,9 +269,9 @@ where
 {
     type Item = Result<U, TaskError>;
 
-    /// The fast path: the next value of the current chunk, straight from its
-    /// results; everything else (a panic, a failed chunk, the next chunk) is
-    /// [`next_slow`](Map::next_slow).
+    // The fast path: the next value of the current chunk, straight from its
+    // results; everything else (a panic, a failed chunk, the next chunk) is
+    // `next_slow`.
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(cur) = &mut self.current {
