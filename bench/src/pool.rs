@@ -7,7 +7,7 @@
 //!   [`TaskHandle`](spindle_std::pool::TaskHandle) per task; the peers send each
 //!   result down a std `mpsc` channel, the usual way to get values back from them.
 //! - `pool/map`: map a small pure function over `0..n` in input order and collect
-//!   a `Vec`; one op = one item. spindle: `pool.map(f, 0..n).chunk_size(4096)`;
+//!   a `Vec`; one op = one item. spindle: `pool.map(f, 0..n).chunk_size(4096).collect_vec()`;
 //!   rayon: `(0..n).into_par_iter().map(f).collect()`.
 
 use super::*;
@@ -119,14 +119,14 @@ fn check_map(out: &[u64], iters: u64) {
     }
 }
 
-/// spindle: `pool.map(small_work, 0..n).chunk_size(4096)` collected in order.
+/// spindle: `pool.map(small_work, 0..n).chunk_size(4096).collect_vec()`.
 pub fn map_spindle(iters: u64) -> Duration {
     let pool = spindle_pool();
     let t0 = Instant::now();
     let out: Vec<u64> = pool
         .map(small_work, 0..iters)
         .chunk_size(CHUNK)
-        .collect::<Result<_, _>>()
+        .collect_vec()
         .expect("no item panics");
     let elapsed = t0.elapsed();
     check_map(black_box(&out), iters);

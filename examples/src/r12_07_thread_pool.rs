@@ -133,7 +133,7 @@ fn futures_api(out: &mut dyn Write) -> io::Result<()> {
     let pool = pool(3)?;
     let squares: Vec<u64> = pool
         .map(|n: u64| n * n, 1..=8)
-        .collect::<Result<_, _>>()
+        .collect_vec()
         .map_err(task_failed)?;
     writeln!(out, "map(square, 1..=8) in input order: {squares:?}")?;
 

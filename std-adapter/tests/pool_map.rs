@@ -86,6 +86,78 @@ fn map_empty_input() {
     assert_eq!(pool.map(|x: u8| x, Vec::new()).count(), 0);
 }
 
+#[test]
+fn collect_vec_matches_collecting_the_iterator() {
+    let pool = ThreadPool::new(3).unwrap();
+    let f = |n: u64| n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for chunk in [1, 7, 500, 100_000] {
+        let eager = pool.map(f, 0..10_000u64).chunk_size(chunk).collect_vec();
+        let lazy: Result<Vec<u64>, _> = pool.map(f, 0..10_000u64).chunk_size(chunk).collect();
+        assert_eq!(eager, lazy, "chunk {chunk}");
+        assert_eq!(eager.map(|v| v.len()), Ok(10_000));
+    }
+}
+
+#[test]
+fn collect_vec_after_next_collects_the_rest() {
+    let pool = ThreadPool::new(2).unwrap();
+    let mut it = pool.map(|n: u32| n + 1, 0..1_000).chunk_size(64);
+    assert_eq!(it.next(), Some(Ok(1)));
+    assert_eq!(it.nth(99), Some(Ok(101)));
+    assert_eq!(it.collect_vec(), Ok((102..=1_000).collect::<Vec<u32>>()));
+}
+
+#[test]
+fn collect_vec_gives_the_first_error_in_input_order() {
+    let pool = ThreadPool::new(2).unwrap();
+    for chunk in [1, 4, 100] {
+        let out = pool
+            .map(
+                |n: u32| {
+                    if n == 17 || n == 42 {
+                        panic!("item {n}");
+                    }
+                    n
+                },
+                0..50,
+            )
+            .chunk_size(chunk)
+            .collect_vec();
+        assert_eq!(
+            out,
+            Err(TaskError::Panicked("item 17".into())),
+            "chunk {chunk}"
+        );
+    }
+}
+
+#[test]
+fn collect_vec_on_a_shut_down_pool_is_cancelled() {
+    let pool = ThreadPool::new(1).unwrap();
+    pool.shutdown(Shutdown::wait());
+    assert_eq!(
+        pool.map(|x: u8| x, 0..5).chunk_size(2).collect_vec(),
+        Err(TaskError::Cancelled)
+    );
+    assert_eq!(
+        pool.map(|x: u8| x, Vec::new()).collect_vec(),
+        Ok(Vec::new())
+    );
+}
+
+#[test]
+fn size_hint_counts_items_not_yet_handed_out() {
+    let pool = ThreadPool::new(2).unwrap();
+    let mut it = pool.map(|x: u16| x, 0..300).chunk_size(16).window(2);
+    assert_eq!(it.size_hint(), (300, Some(300)));
+    it.next();
+    assert_eq!(it.size_hint(), (299, Some(299)));
+    assert_eq!(it.by_ref().take(100).count(), 100);
+    assert_eq!(it.size_hint(), (199, Some(199)));
+    let unknown = pool.map(|x: u16| x, (0..300).filter(|x| x % 2 == 0));
+    assert_eq!(unknown.size_hint(), (0, Some(300)));
+}
+
 /// Three tasks, each waiting for its own event.
 fn gated(
     pool: &ThreadPool,

@@ -11,7 +11,8 @@
 //!   [`result_timeout`](TaskHandle::result_timeout), [`is_done`](TaskHandle::is_done),
 //!   [`add_done_callback`](TaskHandle::add_done_callback), [`cancel`](TaskHandle::cancel),
 //!   and `.await`. A panic in a task becomes [`TaskError::Panicked`]; the worker lives on.
-//! - [`ThreadPool::map`]: ordered, lazy, chunked; [`as_completed`] and [`wait`] as
+//! - [`ThreadPool::map`]: ordered, lazy, chunked, or all at once with
+//!   [`Map::collect_vec`] (Python's list); [`as_completed`] and [`wait`] as
 //!   in `concurrent.futures`; [`ThreadPool::scope`] for tasks that borrow.
 //! - [`echo`]: the recipe's echo server, its connections served by the pool.
 //!
