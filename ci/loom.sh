@@ -18,6 +18,9 @@
 #                   gate (shutdown against racing submits; spindle_std::pool)
 #   loom_poll       a pollable queue's descriptor level against racing sends,
 #                   receives and close (spindle_std::poll)
+#   loom_os_notify  the Linux poller's wake latch: notifies coalesced into one
+#                   eventfd write, drained then cleared by the poller, none lost
+#                   (spindle_std::poll::wake_latch; a wrong-order latch must fail)
 # Under `--cfg loom` the crate's `loom` layer swaps in loom's atomics and cells, and
 # the models drive the async waits with loom's `block_on`; each model runs under
 # `spindle_test_support::loom_model::model` (test-support/src/loom_model.rs).

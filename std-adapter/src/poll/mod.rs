@@ -49,6 +49,12 @@ pub mod readiness;
 mod selector;
 mod shim;
 mod timer;
+// The epoll poller's notify latch: public only to the loom models
+// (tests/loom_os_notify.rs), and not built where no poller uses it.
+#[cfg(loom)]
+pub mod wake_latch;
+#[cfg(all(not(loom), any(target_os = "linux", target_os = "android")))]
+mod wake_latch;
 
 pub use error::{
     CreateError, DeregisterError, RecvError, RecvTimeoutError, RegisterError, SendError,

@@ -57,9 +57,9 @@ pub(crate) use self::portable::{Events, OsPoller};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll {
     use super::*;
+    use crate::poll::wake_latch::{WakeLatch, WakeSignal};
     use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
     use nix::sys::eventfd::{EfdFlags, EventFd};
-    use std::sync::atomic::{AtomicBool, Ordering};
 
     /// The key of the wake-up eventfd (no caller's key is this large).
     const NOTIFY: u64 = u64::MAX;
@@ -107,13 +107,28 @@ mod epoll {
         }
     }
 
+    /// The wake-up eventfd (non-blocking): a raise writes 1, a drain reads the
+    /// counter back to zero.
+    impl WakeSignal for EventFd {
+        fn raise(&self) -> io::Result<()> {
+            self.write(1)?;
+            Ok(())
+        }
+
+        fn drain(&self) {
+            // Non-blocking, and only called once epoll reported it readable; an
+            // error (`WouldBlock`) would mean there was nothing to take back.
+            let _ = self.read();
+        }
+    }
+
     /// epoll and a wake-up eventfd.
     pub(crate) struct OsPoller {
         epoll: Epoll,
-        waker: EventFd,
-        /// A wake-up is written and not yet read back: later `notify`s need not
-        /// write again (the poller's own de-duplication, as `polling` does it).
-        notified: AtomicBool,
+        /// The wake-up eventfd behind a flag: later `notify`s need not write again
+        /// while one is pending (the poller's own de-duplication, as `polling` does
+        /// it; the protocol is `poll::wake_latch`'s, model-checked with loom).
+        waker: WakeLatch<EventFd>,
     }
 
     fn flags(interest: Interest, mode: Mode) -> EpollFlags {
@@ -138,8 +153,7 @@ mod epoll {
             epoll.add(&waker, EpollEvent::new(EpollFlags::EPOLLIN, NOTIFY))?;
             Ok(Self {
                 epoll,
-                waker,
-                notified: AtomicBool::new(false),
+                waker: WakeLatch::new(waker),
             })
         }
 
@@ -206,18 +220,14 @@ mod epoll {
             if events.list[..events.len].iter().any(|e| e.data() == NOTIFY) {
                 // Read the counter back first, then allow the next write: a
                 // `notify` in between is answered by this very return.
-                let _ = self.waker.read();
-                self.notified.store(false, Ordering::SeqCst);
+                self.waker.after_wake();
             }
             Ok(())
         }
 
         /// Ends the current or the next [`wait`](Self::wait), from any thread.
         pub(crate) fn notify(&self) -> io::Result<()> {
-            if !self.notified.swap(true, Ordering::SeqCst) {
-                self.waker.write(1)?;
-            }
-            Ok(())
+            self.waker.notify()
         }
     }
 }

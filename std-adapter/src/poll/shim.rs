@@ -1,5 +1,6 @@
 //! std's atomics and mutex in normal builds, loom's under `--cfg loom`, so the
-//! readiness protocol is model-checked as written (`tests/loom_poll.rs`).
+//! readiness protocol and the epoll poller's wake latch are model-checked as
+//! written (`tests/loom_poll.rs`, `tests/loom_os_notify.rs`).
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
