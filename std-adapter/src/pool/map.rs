@@ -183,7 +183,7 @@ impl ThreadPool {
             input: items.into_iter().fuse(),
             run: Arc::new(move |items| run_chunk(&f, items)),
             chunk: 1,
-            window: 2 * self.workers(),
+            window: 4 * self.workers(),
             in_flight: VecDeque::new(),
             current: None,
         }
@@ -210,7 +210,8 @@ where
     }
 
     /// At most `n` chunks submitted and not yet consumed (0 counts as 1); the default
-    /// is twice the worker count. Bounds the memory a slow consumer ties up.
+    /// is four times the worker count, enough that the workers rarely wait for the
+    /// consumer to hand them the next chunk. Bounds the memory a slow consumer ties up.
     ///
     /// ```
     /// let pool = spindle_std::pool::ThreadPool::new(2).unwrap();
