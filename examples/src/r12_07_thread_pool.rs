@@ -135,7 +135,10 @@ fn futures_api(out: &mut dyn Write) -> io::Result<()> {
         .map(|n: u64| n * n, 1..=8)
         .collect_vec()
         .map_err(task_failed)?;
-    writeln!(out, "map(square, 1..=8) in input order: {squares:?}")?;
+    writeln!(
+        out,
+        "map(square, 1..=8).collect_vec(), the whole list in input order: {squares:?}"
+    )?;
 
     let handles: Vec<_> = [30u64, 5, 15]
         .into_iter()
