@@ -1,6 +1,7 @@
 //! Loom models of the bounded MPMC `Queue` (`core/src/queue/bounded.rs`): the
-//! Vyukov slot stamps, the close mark in `tail`, the `state` waiter bits against
-//! the wait lists, the hand-off of a cancelled waiter, and `task_done`/`join`.
+//! Vyukov slot stamps, the close mark in `tail`, the waiter bits (in `tail` for
+//! receivers, in `head` for senders) against the wait lists, the hand-off of a
+//! cancelled waiter, and `task_done`/`join`.
 //!
 //! Run with `ci/loom.sh` (`RUSTFLAGS="--cfg loom"`). A lost wake-up shows up as a
 //! loom deadlock; an item read before it was written (or twice) as a loom causality
@@ -544,5 +545,65 @@ fn two_waiting_senders_three_recvs() {
         assert_eq!(block_on(s1), Ok(()));
         assert_eq!(block_on(s2), Ok(()));
         assert_eq!(receiver.join().unwrap(), [0, 1, 2]);
+    });
+}
+
+/// A receiver waits on an empty queue (capacity 2) while two senders race: its
+/// waiter bit is set in `tail`, the very word the senders' compare-exchanges move,
+/// and the sender that wakes it clears the bit while the other may be claiming.
+/// Both items reach the receiver: no send misses the bit, and the clear does not
+/// strand a second wait.
+#[test]
+fn waiting_receiver_vs_two_racing_senders() {
+    model(|| {
+        let q = Arc::new(Q::<2>::new());
+        let receiver = {
+            let q = q.clone();
+            thread::spawn(move || {
+                let a = block_on(q.recv()).unwrap();
+                let b = block_on(q.recv()).unwrap();
+                [a, b]
+            })
+        };
+        let sender = {
+            let q = q.clone();
+            thread::spawn(move || q.try_send(2).unwrap())
+        };
+        q.try_send(1).unwrap();
+        sender.join().unwrap();
+        let mut got = receiver.join().unwrap();
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+        assert!(q.is_empty());
+    });
+}
+
+/// The send side of the same: capacity 1, full; a sender waits (queued by the main
+/// thread, its bit in `head`) while two receiver threads' `try_recv`s race for the
+/// queued item, so the receive that wakes the sender clears the bit while the other
+/// may be claiming. The sender must have been woken (it then sends), and the
+/// receivers and the main thread's final receives get both items exactly once.
+#[test]
+fn waiting_sender_vs_two_racing_receivers() {
+    model(|| {
+        let q = Arc::new(Q::<1>::new());
+        q.try_send(0).unwrap();
+        let mut s = Box::pin(q.send(1));
+        assert!(poll_once(s.as_mut()).is_pending());
+        let receivers: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                thread::spawn(move || q.try_recv().ok())
+            })
+            .collect();
+        let mut got: Vec<u32> = receivers
+            .into_iter()
+            .filter_map(|r| r.join().unwrap())
+            .collect();
+        assert_eq!(got.first(), Some(&0), "one receiver takes the queued item");
+        assert_eq!(block_on(s), Ok(()));
+        got.extend(q.try_recv().ok());
+        assert_eq!(got, [0, 1]);
+        assert!(q.is_empty());
     });
 }

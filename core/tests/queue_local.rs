@@ -77,6 +77,66 @@ fn an_empty_receive_waits_and_a_send_wakes_it() {
     assert_eq!(woken(&count), 1);
 }
 
+/// While a waiter's bit is set in the ring's state word, sends and receives take
+/// the out-of-line path: it must count items and keep FIFO order exactly as the
+/// fast path does, and wake one waiter per item or per freed slot.
+#[test]
+fn sends_and_receives_beside_waiters_keep_order_and_counts() {
+    let (count, waker) = counting();
+    let mut cx = Context::from_waker(&waker);
+
+    // Two receivers wait on an empty queue; each send wakes one.
+    let q: Queue<L, u8, 3> = Queue::new();
+    let mut r1 = pin!(q.recv());
+    let mut r2 = pin!(q.recv());
+    assert!(r1.as_mut().poll(&mut cx).is_pending());
+    assert!(r2.as_mut().poll(&mut cx).is_pending());
+    q.try_send(1).unwrap();
+    assert_eq!(woken(&count), 1);
+    q.try_send(2).unwrap();
+    assert_eq!(woken(&count), 2);
+    q.try_send(3).unwrap();
+    assert!(q.is_full());
+    assert_eq!(q.try_send(4), Err(TrySendError::Full(4)));
+    assert_eq!(r1.as_mut().poll(&mut cx), Poll::Ready(Ok(1)));
+    assert_eq!(r2.as_mut().poll(&mut cx), Poll::Ready(Ok(2)));
+    assert_eq!(q.len(), 1);
+    q.try_send(5).unwrap();
+    assert_eq!(q.try_recv(), Ok(3));
+    assert_eq!(q.try_recv(), Ok(5));
+    assert_eq!(q.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(q.unfinished(), 4, "1, 2, 3 and 5 received, none done");
+    assert_eq!(woken(&count), 2, "nobody waits any more");
+
+    // Two senders wait on a full queue; each receive frees a slot and wakes one,
+    // and a send from outside may take a freed slot while the bit is still set.
+    let q: Queue<L, u8, 2> = Queue::new();
+    q.try_send(10).unwrap();
+    q.try_send(11).unwrap();
+    let mut s1 = pin!(q.send(12));
+    let mut s2 = pin!(q.send(13));
+    assert!(s1.as_mut().poll(&mut cx).is_pending());
+    assert!(s2.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(q.try_recv(), Ok(10));
+    assert_eq!(woken(&count), 3);
+    q.try_send(14).unwrap(); // the freed slot, taken past the woken sender
+    assert!(q.is_full());
+    assert_eq!(
+        s1.as_mut().poll(&mut cx),
+        Poll::Pending,
+        "full again: waits again"
+    );
+    assert_eq!(q.try_recv(), Ok(11));
+    assert_eq!(q.try_recv(), Ok(14));
+    assert_eq!(woken(&count), 5);
+    assert_eq!(s1.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+    assert_eq!(s2.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+    assert_eq!(q.len(), 2);
+    assert_eq!(q.try_recv(), Ok(12));
+    assert_eq!(q.try_recv(), Ok(13));
+    assert!(q.is_empty());
+}
+
 #[test]
 fn close_wakes_both_sides_and_drains() {
     let (count, waker) = counting();

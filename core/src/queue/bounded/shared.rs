@@ -7,17 +7,22 @@
 //! store to the slot's stamp, and a receive does the same on `head`. No lock is taken
 //! unless somebody waits.
 //!
-//! Positions pack `lap | index`; `tail` also carries the `closed` mark, so a send's
-//! claim and the close check are one atomic operation, and a send that claimed a
-//! slot before `close` always completes, to be drained by the receivers. The mark
-//! bit is the power of two above the capacity, computed from the slice's length
-//! (a constant wherever the queue's `N` is known), not stored.
+//! Positions pack `lap | wait | mark | index`; `tail` also carries the `closed`
+//! mark, so a send's claim and the close check are one atomic operation, and a send
+//! that claimed a slot before `close` always completes, to be drained by the
+//! receivers. The mark bit is the power of two above the capacity, computed from the
+//! slice's length (a constant wherever the queue's `N` is known), not stored.
 //!
-//! Waiting uses the crate's [`WaitList`](crate::wait::WaitList): a waiter announces itself with a bit in
-//! `state`, then re-reads `tail` (or `head`) with a read-modify-write. The other side
-//! moves `tail` (or `head`) with a read-modify-write *before* it reads `state`, so the
-//! two are ordered through that one location: either the waiter sees the change, or
-//! the other side sees the waiter.
+//! Waiting uses the crate's [`WaitList`](crate::wait::WaitList). The waiter bit
+//! (`wait`, the bit above the mark) sits in the very position the other side moves:
+//! a waiting receiver sets it in `tail` with a read-modify-write that also re-reads
+//! `tail`, a waiting sender in `head`. The other side moves that position with a
+//! compare-exchange, so the two are ordered through that one location: either the
+//! waiter's read sees the move, or the mover's compare-exchange sees the bit. A
+//! stamp never has the bit (nor the mark), so a position with the bit set never
+//! matches its slot's stamp: the fast paths need no test of their own for somebody
+//! to wake, and the slow path that a set bit leads to wakes one waiter after its
+//! claim. The bit is cleared, under the list's lock, once the list is empty.
 //!
 //! `task_done` counts in the same `lap | index` encoding as `head` and `tail` (a
 //! `done` position that never passes `head`), so `join` is "`done == tail`" and no
@@ -31,11 +36,6 @@ use super::{QueueRef, TaskDoneError};
 use crate::error::{TryRecvError, TrySendError};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 use crate::padded::CachePadded;
-
-/// `state` bit: a sender may be waiting for room.
-const SEND_WAITERS: usize = 1;
-/// `state` bit: a receiver may be waiting for an item.
-const RECV_WAITERS: usize = 2;
 
 /// One item's storage in a [`SharedRing`] queue, with the stamp of the lap it is
 /// ready for.
@@ -76,27 +76,26 @@ pub struct SharedWords {
     /// `done` position (same encoding as `head`), with the mark bit meaning "a
     /// joiner may be waiting".
     done: AtomicUsize,
-    state: AtomicUsize,
 }
 
 impl Empty for SharedWords {
     #[cfg(not(loom))]
     const EMPTY: Self = Self {
         done: AtomicUsize::new(0),
-        state: AtomicUsize::new(0),
     };
 
     #[cfg(loom)]
     fn empty() -> Self {
         Self {
             done: AtomicUsize::new(0),
-            state: AtomicUsize::new(0),
         }
     }
 }
 
 /// The mark bit of a ring of `capacity` slots: `2^k > capacity`, the bit above any
-/// index. (`Queue::new` rejects capacities above `usize::MAX / 8`.)
+/// index. The waiter bit is the one above it and a lap is four times it, so
+/// `Queue::new`'s limit, capacities up to `usize::MAX / 8`, leaves at least one lap
+/// bit.
 #[inline(always)]
 fn mark_bit(capacity: usize) -> usize {
     (capacity + 1).next_power_of_two()
@@ -114,7 +113,9 @@ struct View<'a, R: QueueStore, T> {
     lists: &'a WaitLists<R>,
     /// The bit above any index; marks `tail` closed.
     mark_bit: usize,
-    /// `2 * mark_bit`: one lap.
+    /// `2 * mark_bit`: in `tail`, a receiver may be waiting; in `head`, a sender.
+    wait_bit: usize,
+    /// `4 * mark_bit`: one lap.
     one_lap: usize,
 }
 
@@ -128,7 +129,8 @@ fn view<R: QueueStore<Ring = SharedRing>, T>(q: &QueueRef<R, T>) -> View<'_, R, 
         slots: &q.slots,
         lists: &q.lists,
         mark_bit,
-        one_lap: mark_bit << 1,
+        wait_bit: mark_bit << 1,
+        one_lap: mark_bit << 2,
     }
 }
 
@@ -191,19 +193,18 @@ impl Ring for SharedRing {
 
     fn announce_sender<R: QueueStore<Ring = Self>, T>(q: &QueueRef<R, T>) -> bool {
         let v = view(q);
-        v.words.state.fetch_or(SEND_WAITERS, Ordering::Relaxed);
-        // A read-modify-write, so it reads the latest `head` (see the module notes).
-        let head = v.ring.head.fetch_add(0, Ordering::AcqRel);
+        // Sets the bit and reads the latest `head` in one read-modify-write (see the
+        // module notes).
+        let head = v.ring.head.fetch_or(v.wait_bit, Ordering::AcqRel);
         let tail = v.ring.tail.load(Ordering::Relaxed);
-        tail & v.mark_bit != 0 || head.wrapping_add(v.one_lap) != tail
+        tail & v.mark_bit != 0 || v.strip(head).wrapping_add(v.one_lap) != v.strip(tail)
     }
 
     fn announce_receiver<R: QueueStore<Ring = Self>, T>(q: &QueueRef<R, T>) -> bool {
         let v = view(q);
-        v.words.state.fetch_or(RECV_WAITERS, Ordering::Relaxed);
-        let tail = v.ring.tail.fetch_add(0, Ordering::AcqRel);
+        let tail = v.ring.tail.fetch_or(v.wait_bit, Ordering::AcqRel);
         let head = v.ring.head.load(Ordering::Relaxed);
-        tail & v.mark_bit != 0 || tail != head
+        tail & v.mark_bit != 0 || v.strip(tail) != v.strip(head)
     }
 
     fn announce_joiner<R: QueueStore<Ring = Self>, T>(q: &QueueRef<R, T>) -> bool {
@@ -220,9 +221,10 @@ impl Ring for SharedRing {
 
     fn drop_items<T>(&mut self, slots: &mut [Slot<T>]) {
         let mark = mark_bit(slots.len());
-        let one_lap = mark << 1;
-        let head = load_mut(&mut self.head.0);
-        let tail = load_mut(&mut self.tail.0) & !mark;
+        let wait = mark << 1;
+        let one_lap = mark << 2;
+        let head = load_mut(&mut self.head.0) & !wait;
+        let tail = load_mut(&mut self.tail.0) & !(mark | wait);
         let mut pos = head;
         while pos != tail {
             let index = pos & (mark - 1);
@@ -249,7 +251,7 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
     /// Next position after `pos` (which has no mark bit), wrapping to index 0 of
     /// the next lap after the last index: from `lap | (capacity - 1)`, adding
     /// `one_lap - index` gives `(lap + 1) | 0`. (One add of a selected constant,
-    /// not a mask and an add.)
+    /// not a mask and an add.) A waiter bit in `pos` is kept.
     #[inline(always)]
     fn next(&self, pos: usize) -> usize {
         let index = pos & (self.mark_bit - 1);
@@ -292,10 +294,11 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
         // The common case, small enough to inline: the slot at `tail` is free and the
         // claim succeeds at the first attempt. Everything else is out of line.
         //
-        // No separate `closed` test: a stamp never has the mark bit (stamps are
-        // `lap | index` or `lap | (index + 1)`, and `index + 1 <= capacity <
-        // mark_bit`), so a closed `tail` never equals its slot's stamp and goes to
-        // the slow path, which reports `Closed`.
+        // No separate `closed` test, and no test for a receiver to wake: a stamp
+        // never has the mark bit or the waiter bit (stamps are `lap | index` or
+        // `lap | (index + 1)`, and `index + 1 <= capacity < mark_bit`), so a closed
+        // `tail`, or one with a waiting receiver, never equals its slot's stamp and
+        // goes to the slow path, which reports `Closed` or wakes the receiver.
         let tail = self.ring.tail.load(Ordering::Relaxed);
         let index = tail & (self.mark_bit - 1);
         if self.stamp(index) == tail
@@ -311,7 +314,8 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
         try_send_slow(self.queue, value)
     }
 
-    /// Writes `value` into the claimed slot `index` at position `tail` and publishes it.
+    /// Writes `value` into the claimed slot `index` at position `tail` (without the
+    /// waiter bit) and publishes it.
     #[inline(always)]
     fn publish(&self, index: usize, tail: usize, value: T) {
         // SAFETY: the caller claimed this slot for this lap alone; its previous item (if
@@ -320,7 +324,6 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
             .value
             .with_mut(|v| unsafe { (*v).write(value) });
         self.set_stamp(index, tail + 1);
-        self.wake_one_receiver();
     }
 
     fn try_send_retry(&self, value: T) -> Result<(), TrySendError<T>> {
@@ -330,10 +333,12 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
             if tail & self.mark_bit != 0 {
                 return Err(TrySendError::Closed(value));
             }
-            let index = tail & (self.mark_bit - 1);
+            // `tail` without the waiter bit.
+            let pos = tail & !self.wait_bit;
+            let index = pos & (self.mark_bit - 1);
             let stamp = self.stamp(index);
-            if stamp == tail {
-                // The slot is free for this lap: claim it.
+            if stamp == pos {
+                // The slot is free for this lap: claim it (keeping the waiter bit).
                 match self.ring.tail.compare_exchange_weak(
                     tail,
                     self.next(tail),
@@ -341,17 +346,21 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        self.publish(index, tail, value);
+                        self.publish(index, pos, value);
+                        if tail != pos {
+                            // A receiver was waiting when we claimed.
+                            wake_slow(&self.ring.tail, &self.lists.receivers, self.wait_bit);
+                        }
                         return Ok(());
                     }
                     Err(now) => tail = now,
                 }
-            } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
+            } else if stamp.wrapping_add(self.one_lap) == pos + 1 {
                 // The slot still holds last lap's item. Full, or a receiver has
                 // claimed it and is still reading?
                 crate::loom::fence_seq_cst();
-                let head = self.ring.head.load(Ordering::Relaxed);
-                if head.wrapping_add(self.one_lap) == tail {
+                let head = self.strip(self.ring.head.load(Ordering::Relaxed));
+                if head.wrapping_add(self.one_lap) == pos {
                     return Err(TrySendError::Full(value));
                 }
                 crate::wait::backoff::back_off(round);
@@ -381,8 +390,8 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
         try_recv_slow(self.queue)
     }
 
-    /// Reads the item out of the claimed slot `index` at position `head` and frees the
-    /// slot for the next lap.
+    /// Reads the item out of the claimed slot `index` at position `head` (without the
+    /// waiter bit) and frees the slot for the next lap.
     #[inline(always)]
     fn take(&self, index: usize, head: usize) -> T {
         // SAFETY: the caller claimed this slot's item alone; its stamp (acquired) says
@@ -392,7 +401,6 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
             .value
             .with(|v| unsafe { (*v).assume_init_read() });
         self.set_stamp(index, head.wrapping_add(self.one_lap));
-        self.wake_one_sender();
         value
     }
 
@@ -400,25 +408,34 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
         let mut round = 0;
         let mut head = self.ring.head.load(Ordering::Relaxed);
         loop {
-            let index = head & (self.mark_bit - 1);
+            // `head` without the waiter bit.
+            let pos = head & !self.wait_bit;
+            let index = pos & (self.mark_bit - 1);
             let stamp = self.stamp(index);
-            if stamp == head + 1 {
-                // The slot holds this lap's item: claim it.
+            if stamp == pos + 1 {
+                // The slot holds this lap's item: claim it (keeping the waiter bit).
                 match self.ring.head.compare_exchange_weak(
                     head,
                     self.next(head),
                     Ordering::AcqRel,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => return Ok(self.take(index, head)),
+                    Ok(_) => {
+                        let value = self.take(index, pos);
+                        if head != pos {
+                            // A sender was waiting when we claimed.
+                            wake_slow(&self.ring.head, &self.lists.senders, self.wait_bit);
+                        }
+                        return Ok(value);
+                    }
                     Err(now) => head = now,
                 }
-            } else if stamp == head {
+            } else if stamp == pos {
                 // The slot is empty for this lap. Empty, or a sender has claimed it
                 // and is still writing?
                 crate::loom::fence_seq_cst();
                 let tail = self.ring.tail.load(Ordering::Relaxed);
-                if tail & !self.mark_bit == head {
+                if self.strip(tail) == pos {
                     return Err(if tail & self.mark_bit != 0 {
                         TryRecvError::Closed
                     } else {
@@ -435,20 +452,6 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
         }
     }
 
-    #[inline(always)]
-    fn wake_one_receiver(&self) {
-        if self.words.state.load(Ordering::Relaxed) & RECV_WAITERS != 0 {
-            wake_slow(self.words, &self.lists.receivers, RECV_WAITERS);
-        }
-    }
-
-    #[inline(always)]
-    fn wake_one_sender(&self) {
-        if self.words.state.load(Ordering::Relaxed) & SEND_WAITERS != 0 {
-            wake_slow(self.words, &self.lists.senders, SEND_WAITERS);
-        }
-    }
-
     fn len(&self) -> usize {
         loop {
             let tail = self.ring.tail.load(Ordering::Acquire);
@@ -456,7 +459,8 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
             if self.ring.tail.load(Ordering::Acquire) != tail {
                 continue;
             }
-            let tail = tail & !self.mark_bit;
+            let tail = self.strip(tail);
+            let head = self.strip(head);
             let hix = head & (self.mark_bit - 1);
             let tix = tail & (self.mark_bit - 1);
             return if hix < tix {
@@ -471,11 +475,12 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
         }
     }
 
-    /// `pos` counted in items from the start, modulo the lap wrap-around (the
-    /// position space is what `done` is compared in, so wrapping is consistent).
+    /// `pos` without the mark and the waiter bit: counted in items from the start,
+    /// modulo the lap wrap-around (the position space is what `done` is compared in,
+    /// so wrapping is consistent).
     #[inline]
     fn strip(&self, pos: usize) -> usize {
-        pos & !self.mark_bit
+        pos & !(self.mark_bit | self.wait_bit)
     }
 
     fn task_done(&self) -> Result<(), TaskDoneError> {
@@ -485,7 +490,7 @@ impl<R: QueueStore<Ring = SharedRing>, T> View<'_, R, T> {
         let mut done = self.words.done.load(Ordering::Acquire);
         loop {
             let pos = self.strip(done);
-            let head = self.ring.head.load(Ordering::Acquire);
+            let head = self.strip(self.ring.head.load(Ordering::Acquire));
             if pos == head {
                 return Err(TaskDoneError::NothingReceived);
             }
@@ -542,17 +547,19 @@ fn try_recv_slow<R: QueueStore<Ring = SharedRing>, T>(
     view(q).try_recv_retry()
 }
 
-/// Wakes one waiter of `list`, clearing `bit` in `state` if none is left. Out of
-/// line: only reached when somebody waits.
+/// Wakes one waiter of `list`, clearing the waiter bit `bit` in `position` (`tail`
+/// for the receivers, `head` for the senders) if none is left. Out of line: only
+/// reached when somebody waits. The clear runs under the list's lock, as every
+/// announce does, so it cannot erase the bit of a waiter still queued.
 #[cold]
 #[inline(never)]
 fn wake_slow<R: mutex_traits::ScopedRawMutex>(
-    words: &SharedWords,
+    position: &AtomicUsize,
     list: &crate::wait::WaitList<R>,
     bit: usize,
 ) {
     list.wake_one_or(|| {
-        words.state.fetch_and(!bit, Ordering::Relaxed);
+        position.fetch_and(!bit, Ordering::Relaxed);
     });
 }
 
