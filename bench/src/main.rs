@@ -1,13 +1,15 @@
 //! `spindle-bench`: a quick side-by-side harness over the cases in the library.
 //!
 //! ```text
-//! cargo run --release -p spindle-bench -- [--quick] [--runs K] [--json] [--filter S]
+//! cargo run --release -p spindle-bench -- [--quick] [--runs K] [--json] [--filter S[,S2..]] [--trace]
 //! cargo run --release -p spindle-bench -- --side CASE SIDE --iters N   # one side, once
 //! ```
 //!
 //! Method: for every case (whose name contains `S`, with `--filter`) and every peer
 //! of it, each side's `iters` is calibrated so one sample takes about the target
-//! time (10 ms with `--quick`, 40 ms otherwise); both sides get a warm-up sample;
+//! time (10 ms with `--quick`, 40 ms otherwise); both sides get a warm-up sample,
+//! repeated with a larger `iters` while it covers under a third of the target (a
+//! stall during calibration can only make the count too small, never too large);
 //! then `rounds` rounds (7 with `--quick`, 15 otherwise) each take one spindle sample
 //! and one peer sample, alternating spindle, peer, spindle, peer, ... so that slow
 //! drift on a noisy machine lands on both sides alike. A sample is `elapsed / iters`
@@ -44,7 +46,9 @@ OPTIONS:
     --quick        fewer, shorter samples (7 rounds of ~10 ms); the suite in seconds
     --runs K       repeat the whole comparison K times; report min/median/max ratio
     --json         one JSON object per (case, peer) line instead of the table
-    --filter S     only cases whose name contains S (e.g. mutex, event/pingpong)
+    --filter S     only cases whose name contains S (e.g. mutex, event/pingpong);
+                   S1,S2,... selects cases that contain any of them
+    --trace        print every comparison's samples and iteration counts to stderr
     --list         list the cases and their peers, run nothing
     --list-single-thread
                    list `case<TAB>side` for every side of the one-thread cases
@@ -62,6 +66,7 @@ struct Options {
     json: bool,
     list: bool,
     list_single_thread: bool,
+    trace: bool,
     runs: Option<usize>,
     filter: Option<String>,
     side: Option<(String, String)>,
@@ -83,6 +88,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--json" => opts.json = true,
             "--list" => opts.list = true,
             "--list-single-thread" => opts.list_single_thread = true,
+            "--trace" => opts.trace = true,
             "--runs" => {
                 let runs: usize = parse_number("--runs", args.next())?;
                 if runs == 0 {
@@ -135,6 +141,12 @@ impl Plan {
     }
 }
 
+/// `iters` scaled so that a run like the one that took `took` takes `target`.
+fn scale(iters: u64, took: Duration, target: Duration) -> u64 {
+    let scaled = iters as f64 * target.as_secs_f64() / took.as_secs_f64().max(1e-9);
+    (scaled as u64).max(1)
+}
+
 /// Finds `iters` such that `side(iters)` takes about `target`: doubles until a run
 /// takes a tenth of the target (long enough that timer and spawn costs don't
 /// dominate), then scales linearly, re-measuring at the scaled count until a run
@@ -144,10 +156,6 @@ impl Plan {
 /// handful and report that stall as the per-op time.
 fn calibrate(side: Side, target: Duration) -> u64 {
     let floor = target / 10;
-    let scale = |iters: u64, took: Duration| {
-        let scaled = iters as f64 * target.as_secs_f64() / took.as_secs_f64().max(1e-9);
-        (scaled as u64).max(1)
-    };
     let mut iters: u64 = 1;
     let mut took = side(iters);
     while took < floor && iters < 1 << 40 {
@@ -156,14 +164,37 @@ fn calibrate(side: Side, target: Duration) -> u64 {
         took = side(iters);
     }
     for _ in 0..8 {
-        let scaled = scale(iters, took);
+        let scaled = scale(iters, took, target);
         if took >= target / 2 || scaled <= iters || iters >= 1 << 40 {
             return scaled;
         }
         iters = scaled;
         took = side(iters);
     }
-    scale(iters, took)
+    scale(iters, took, target)
+}
+
+/// The warm-up: runs `side(iters)` (discarded) and, while a run covers less than a
+/// third of `target`, scales `iters` up to fit and runs again (at most 6 times).
+///
+/// Calibration can still settle on a count far too small: if the run it scales
+/// from stalled (a thread of the side waiting several milliseconds for a core that
+/// another process holds, as `ci/instructions.sh`'s callgrind does beside a bench),
+/// the stall passes for the per-op cost. Every later sample is then a few hundred
+/// items plus the side's fixed cost (waking its threads, joining them), tens of
+/// microseconds that the division by a tiny `iters` turns into hundreds of ns/op:
+/// `queue/blocking-1p1c` once reported spindle at 2x crossbeam with `iters` 166
+/// against crossbeam's 34,972. A stall only ever makes a run slower, so a run that
+/// is much shorter than the target shows the count is too small, never too large.
+fn settle(side: Side, mut iters: u64, target: Duration) -> u64 {
+    for _ in 0..6 {
+        let took = side(iters);
+        if took >= target / 3 || iters >= 1 << 40 {
+            break;
+        }
+        iters = scale(iters, took, target).max(iters + 1);
+    }
+    iters
 }
 
 fn ns_per_op(side: Side, iters: u64) -> f64 {
@@ -220,17 +251,29 @@ impl Row {
 
 /// Compares one case's spindle side with `peer` once: calibrates both, warms both
 /// up, then alternates `plan.rounds` samples of each.
-fn compare(spindle: Side, peer: Side, plan: Plan) -> Sample {
+fn compare(spindle: Side, peer: Side, plan: Plan, trace: bool) -> Sample {
     let spindle_iters = calibrate(spindle, plan.target);
     let peer_iters = calibrate(peer, plan.target);
-    // Warm-up: one discarded sample each.
-    ns_per_op(spindle, spindle_iters);
-    ns_per_op(peer, peer_iters);
+    // Warm-up, which also corrects a count that a stall during calibration left
+    // too small.
+    let spindle_iters = settle(spindle, spindle_iters, plan.target);
+    let peer_iters = settle(peer, peer_iters, plan.target);
     let mut ours = Vec::with_capacity(plan.rounds);
     let mut theirs = Vec::with_capacity(plan.rounds);
     for _ in 0..plan.rounds {
         ours.push(ns_per_op(spindle, spindle_iters));
         theirs.push(ns_per_op(peer, peer_iters));
+    }
+    if trace {
+        let list = |v: &[f64]| {
+            let v: Vec<String> = v.iter().map(|x| format!("{x:.2}")).collect();
+            v.join(" ")
+        };
+        eprintln!(
+            "  samples: spindle [{}] x {spindle_iters} iters, peer [{}] x {peer_iters} iters",
+            list(&ours),
+            list(&theirs)
+        );
     }
     Sample {
         spindle_ns: median(&mut ours),
@@ -375,7 +418,11 @@ fn main() -> ExitCode {
 
     let selected: Vec<Case> = cases()
         .into_iter()
-        .filter(|c| opts.filter.as_deref().is_none_or(|f| c.name.contains(f)))
+        .filter(|c| {
+            opts.filter
+                .as_deref()
+                .is_none_or(|f| f.split(',').any(|f| c.name.contains(f)))
+        })
         .collect();
     if selected.is_empty() {
         eprintln!("spindle-bench: no case matches the filter");
@@ -407,6 +454,7 @@ fn main() -> ExitCode {
 
     let plan = Plan::new(opts.quick);
     let runs = opts.runs.unwrap_or(1);
+    let trace = opts.trace;
     if !opts.json {
         eprintln!(
             "spindle-bench: {runs} run(s) x {} round(s) of ~{} ms samples per side, medians; ratio = spindle / peer",
@@ -433,7 +481,18 @@ fn main() -> ExitCode {
         let mut row = rows.iter_mut();
         for case in &selected {
             for peer in &case.peers {
-                let sample = compare(case.spindle, peer.side, plan);
+                let sample = compare(case.spindle, peer.side, plan, trace);
+                if trace {
+                    eprintln!(
+                        "run {} {} vs {}: {:.2} / {:.2} = {:.2}",
+                        run + 1,
+                        case.name,
+                        peer.name,
+                        sample.spindle_ns,
+                        sample.peer_ns,
+                        sample.spindle_ns / sample.peer_ns
+                    );
+                }
                 row.next().expect("one row per peer").runs.push(sample);
             }
         }
@@ -464,7 +523,8 @@ mod tests {
         let o = parse(&["--quick", "--json", "--filter", "mutex"])
             .unwrap()
             .unwrap();
-        assert!(o.quick && o.json && !o.list);
+        assert!(o.quick && o.json && !o.list && !o.trace);
+        assert!(parse(&["--trace"]).unwrap().unwrap().trace);
         assert_eq!(o.filter.as_deref(), Some("mutex"));
         assert_eq!(
             parse(&["--filter=event"])
