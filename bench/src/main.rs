@@ -13,8 +13,11 @@
 //! then `rounds` rounds (7 with `--quick`, 15 otherwise) each take one spindle sample
 //! and one peer sample, alternating spindle, peer, spindle, peer, ... so that slow
 //! drift on a noisy machine lands on both sides alike. A sample is `elapsed / iters`
-//! in ns/op; each side reports the median of its samples, and `ratio = spindle /
-//! peer` (lower is better for spindle; below 1 spindle wins).
+//! in ns/op; each side reports the median of its samples, and `ratio` is the
+//! median over rounds of `spindle sample / peer sample` of the same round (lower is
+//! better for spindle; below 1 spindle wins): paired, so that a machine whose
+//! threaded samples switch between two modes cannot set the two medians in
+//! different modes.
 //!
 //! With `--runs K` the whole alternating comparison is repeated K times in one
 //! invocation (every row once per run, in order), and each row reports the median
@@ -58,7 +61,7 @@ OPTIONS:
     -h, --help     this text
 
 Each row alternates spindle and peer samples, reports the median ns/op of each,
-and ratio = spindle / peer (lower is better for spindle).";
+and ratio = median over rounds of spindle / peer (lower is better for spindle).";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -211,10 +214,30 @@ fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
-/// One (case, peer) comparison in one run: medians of alternating samples.
+/// One (case, peer) comparison in one run: medians of alternating samples, and
+/// the ratio of the pairs (see [`paired_ratio`]).
 struct Sample {
     spindle_ns: f64,
     peer_ns: f64,
+    ratio: f64,
+}
+
+/// The median over rounds of `ours[i] / theirs[i]`: each spindle sample against
+/// the peer sample taken right after it.
+///
+/// Not the ratio of the two medians, because on this 2-vCPU machine a threaded
+/// sample is bimodal and the mode changes from one sample to the next (each
+/// sample starts fresh threads): `queue/blocking-1p1c` takes ~11-17 ns/item while
+/// its producer and consumer have a core each and ~160-200 ns/item while another
+/// process holds one core and they share the other, for spindle and crossbeam
+/// alike. With 7 rounds, 4 slow samples on one side and 3 on the other make the
+/// medians 10x apart (rows reported 3.4x and 6.8x that way while every same-mode
+/// pair was 0.9-1.0). A pair is two adjacent samples, so it mixes modes only where
+/// the mode changed between them, and the median of the pairs needs most pairs
+/// mixed the same way to move.
+fn paired_ratio(ours: &[f64], theirs: &[f64]) -> f64 {
+    let mut ratios: Vec<f64> = ours.iter().zip(theirs).map(|(o, t)| o / t).collect();
+    median(&mut ratios)
 }
 
 /// One (case, peer) row over every run.
@@ -237,7 +260,7 @@ impl Row {
     fn summary(&self) -> Summary {
         let mut spindle: Vec<f64> = self.runs.iter().map(|r| r.spindle_ns).collect();
         let mut peer: Vec<f64> = self.runs.iter().map(|r| r.peer_ns).collect();
-        let mut ratios: Vec<f64> = self.runs.iter().map(|r| r.spindle_ns / r.peer_ns).collect();
+        let mut ratios: Vec<f64> = self.runs.iter().map(|r| r.ratio).collect();
         let ratio_median = median(&mut ratios);
         Summary {
             spindle_ns: median(&mut spindle),
@@ -276,6 +299,7 @@ fn compare(spindle: Side, peer: Side, plan: Plan, trace: bool) -> Sample {
         );
     }
     Sample {
+        ratio: paired_ratio(&ours, &theirs),
         spindle_ns: median(&mut ours),
         peer_ns: median(&mut theirs),
     }
@@ -490,7 +514,7 @@ fn main() -> ExitCode {
                         peer.name,
                         sample.spindle_ns,
                         sample.peer_ns,
-                        sample.spindle_ns / sample.peer_ns
+                        sample.ratio
                     );
                 }
                 row.next().expect("one row per peer").runs.push(sample);
@@ -557,12 +581,23 @@ mod tests {
                 .map(|(spindle_ns, peer_ns)| Sample {
                     spindle_ns,
                     peer_ns,
+                    ratio: spindle_ns / peer_ns,
                 })
                 .collect(),
         };
         let s = row.summary();
         assert_eq!((s.ratio_min, s.ratio_median, s.ratio_max), (0.5, 1.0, 1.5));
         assert_eq!((s.spindle_ns, s.peer_ns), (2.0, 2.0));
+    }
+
+    #[test]
+    fn paired_ratios_resist_mode_changes() {
+        // 4 of 7 spindle samples and 3 of 7 peer samples in the slow mode: the
+        // medians are 10x apart, every pair but one is 1.
+        let ours = [10.0, 10.0, 10.0, 100.0, 100.0, 100.0, 100.0];
+        let theirs = [10.0, 10.0, 10.0, 10.0, 100.0, 100.0, 100.0];
+        assert_eq!(paired_ratio(&ours, &theirs), 1.0);
+        assert_eq!(paired_ratio(&[3.0, 8.0], &[2.0, 4.0]), 1.75);
     }
 
     #[test]
