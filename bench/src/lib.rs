@@ -18,7 +18,8 @@
 //! peer (spindle, peer, spindle, peer, ...), so that drift on a noisy machine
 //! (frequency scaling, other tenants) hits both sides alike. Each sample is
 //! `elapsed / iters` in ns/op; a side's result is the *median* of its samples, and
-//! the reported ratio is `spindle / peer`: below 1 spindle is faster.
+//! the reported ratio is the median over rounds of `spindle / peer` within a
+//! round: below 1 spindle is faster.
 //!
 //! ## Adding a case
 //!

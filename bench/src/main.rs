@@ -1,18 +1,23 @@
 //! `spindle-bench`: a quick side-by-side harness over the cases in the library.
 //!
 //! ```text
-//! cargo run --release -p spindle-bench -- [--quick] [--runs K] [--json] [--filter S]
+//! cargo run --release -p spindle-bench -- [--quick] [--runs K] [--json] [--filter S[,S2..]] [--trace]
 //! cargo run --release -p spindle-bench -- --side CASE SIDE --iters N   # one side, once
 //! ```
 //!
 //! Method: for every case (whose name contains `S`, with `--filter`) and every peer
 //! of it, each side's `iters` is calibrated so one sample takes about the target
-//! time (10 ms with `--quick`, 40 ms otherwise); both sides get a warm-up sample;
+//! time (10 ms with `--quick`, 40 ms otherwise); both sides get a warm-up sample,
+//! repeated with a larger `iters` while it covers under a third of the target (a
+//! stall during calibration can only make the count too small, never too large);
 //! then `rounds` rounds (7 with `--quick`, 15 otherwise) each take one spindle sample
 //! and one peer sample, alternating spindle, peer, spindle, peer, ... so that slow
 //! drift on a noisy machine lands on both sides alike. A sample is `elapsed / iters`
-//! in ns/op; each side reports the median of its samples, and `ratio = spindle /
-//! peer` (lower is better for spindle; below 1 spindle wins).
+//! in ns/op; each side reports the median of its samples, and `ratio` is the
+//! median over rounds of `spindle sample / peer sample` of the same round (lower is
+//! better for spindle; below 1 spindle wins): paired, so that a machine whose
+//! threaded samples switch between two modes cannot set the two medians in
+//! different modes.
 //!
 //! With `--runs K` the whole alternating comparison is repeated K times in one
 //! invocation (every row once per run, in order), and each row reports the median
@@ -44,7 +49,9 @@ OPTIONS:
     --quick        fewer, shorter samples (7 rounds of ~10 ms); the suite in seconds
     --runs K       repeat the whole comparison K times; report min/median/max ratio
     --json         one JSON object per (case, peer) line instead of the table
-    --filter S     only cases whose name contains S (e.g. mutex, event/pingpong)
+    --filter S     only cases whose name contains S (e.g. mutex, event/pingpong);
+                   S1,S2,... selects cases that contain any of them
+    --trace        print every comparison's samples and iteration counts to stderr
     --list         list the cases and their peers, run nothing
     --list-single-thread
                    list `case<TAB>side` for every side of the one-thread cases
@@ -54,7 +61,7 @@ OPTIONS:
     -h, --help     this text
 
 Each row alternates spindle and peer samples, reports the median ns/op of each,
-and ratio = spindle / peer (lower is better for spindle).";
+and ratio = median over rounds of spindle / peer (lower is better for spindle).";
 
 #[derive(Debug, Default)]
 struct Options {
@@ -62,6 +69,7 @@ struct Options {
     json: bool,
     list: bool,
     list_single_thread: bool,
+    trace: bool,
     runs: Option<usize>,
     filter: Option<String>,
     side: Option<(String, String)>,
@@ -83,6 +91,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--json" => opts.json = true,
             "--list" => opts.list = true,
             "--list-single-thread" => opts.list_single_thread = true,
+            "--trace" => opts.trace = true,
             "--runs" => {
                 let runs: usize = parse_number("--runs", args.next())?;
                 if runs == 0 {
@@ -135,6 +144,12 @@ impl Plan {
     }
 }
 
+/// `iters` scaled so that a run like the one that took `took` takes `target`.
+fn scale(iters: u64, took: Duration, target: Duration) -> u64 {
+    let scaled = iters as f64 * target.as_secs_f64() / took.as_secs_f64().max(1e-9);
+    (scaled as u64).max(1)
+}
+
 /// Finds `iters` such that `side(iters)` takes about `target`: doubles until a run
 /// takes a tenth of the target (long enough that timer and spawn costs don't
 /// dominate), then scales linearly, re-measuring at the scaled count until a run
@@ -144,10 +159,6 @@ impl Plan {
 /// handful and report that stall as the per-op time.
 fn calibrate(side: Side, target: Duration) -> u64 {
     let floor = target / 10;
-    let scale = |iters: u64, took: Duration| {
-        let scaled = iters as f64 * target.as_secs_f64() / took.as_secs_f64().max(1e-9);
-        (scaled as u64).max(1)
-    };
     let mut iters: u64 = 1;
     let mut took = side(iters);
     while took < floor && iters < 1 << 40 {
@@ -156,14 +167,37 @@ fn calibrate(side: Side, target: Duration) -> u64 {
         took = side(iters);
     }
     for _ in 0..8 {
-        let scaled = scale(iters, took);
+        let scaled = scale(iters, took, target);
         if took >= target / 2 || scaled <= iters || iters >= 1 << 40 {
             return scaled;
         }
         iters = scaled;
         took = side(iters);
     }
-    scale(iters, took)
+    scale(iters, took, target)
+}
+
+/// The warm-up: runs `side(iters)` (discarded) and, while a run covers less than a
+/// third of `target`, scales `iters` up to fit and runs again (at most 6 times).
+///
+/// Calibration can still settle on a count far too small: if the run it scales
+/// from stalled (a thread of the side waiting several milliseconds for a core that
+/// another process holds, as `ci/instructions.sh`'s callgrind does beside a bench),
+/// the stall passes for the per-op cost. Every later sample is then a few hundred
+/// items plus the side's fixed cost (waking its threads, joining them), tens of
+/// microseconds that the division by a tiny `iters` turns into hundreds of ns/op:
+/// `queue/blocking-1p1c` once reported spindle at 2x crossbeam with `iters` 166
+/// against crossbeam's 34,972. A stall only ever makes a run slower, so a run that
+/// is much shorter than the target shows the count is too small, never too large.
+fn settle(side: Side, mut iters: u64, target: Duration) -> u64 {
+    for _ in 0..6 {
+        let took = side(iters);
+        if took >= target / 3 || iters >= 1 << 40 {
+            break;
+        }
+        iters = scale(iters, took, target).max(iters + 1);
+    }
+    iters
 }
 
 fn ns_per_op(side: Side, iters: u64) -> f64 {
@@ -180,10 +214,30 @@ fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
-/// One (case, peer) comparison in one run: medians of alternating samples.
+/// One (case, peer) comparison in one run: medians of alternating samples, and
+/// the ratio of the pairs (see [`paired_ratio`]).
 struct Sample {
     spindle_ns: f64,
     peer_ns: f64,
+    ratio: f64,
+}
+
+/// The median over rounds of `ours[i] / theirs[i]`: each spindle sample against
+/// the peer sample taken right after it.
+///
+/// Not the ratio of the two medians, because on this 2-vCPU machine a threaded
+/// sample is bimodal and the mode changes from one sample to the next (each
+/// sample starts fresh threads): `queue/blocking-1p1c` takes ~11-17 ns/item while
+/// its producer and consumer have a core each and ~160-200 ns/item while another
+/// process holds one core and they share the other, for spindle and crossbeam
+/// alike. With 7 rounds, 4 slow samples on one side and 3 on the other make the
+/// medians 10x apart (rows reported 3.4x and 6.8x that way while every same-mode
+/// pair was 0.9-1.0). A pair is two adjacent samples, so it mixes modes only where
+/// the mode changed between them, and the median of the pairs needs most pairs
+/// mixed the same way to move.
+fn paired_ratio(ours: &[f64], theirs: &[f64]) -> f64 {
+    let mut ratios: Vec<f64> = ours.iter().zip(theirs).map(|(o, t)| o / t).collect();
+    median(&mut ratios)
 }
 
 /// One (case, peer) row over every run.
@@ -206,7 +260,7 @@ impl Row {
     fn summary(&self) -> Summary {
         let mut spindle: Vec<f64> = self.runs.iter().map(|r| r.spindle_ns).collect();
         let mut peer: Vec<f64> = self.runs.iter().map(|r| r.peer_ns).collect();
-        let mut ratios: Vec<f64> = self.runs.iter().map(|r| r.spindle_ns / r.peer_ns).collect();
+        let mut ratios: Vec<f64> = self.runs.iter().map(|r| r.ratio).collect();
         let ratio_median = median(&mut ratios);
         Summary {
             spindle_ns: median(&mut spindle),
@@ -220,19 +274,32 @@ impl Row {
 
 /// Compares one case's spindle side with `peer` once: calibrates both, warms both
 /// up, then alternates `plan.rounds` samples of each.
-fn compare(spindle: Side, peer: Side, plan: Plan) -> Sample {
+fn compare(spindle: Side, peer: Side, plan: Plan, trace: bool) -> Sample {
     let spindle_iters = calibrate(spindle, plan.target);
     let peer_iters = calibrate(peer, plan.target);
-    // Warm-up: one discarded sample each.
-    ns_per_op(spindle, spindle_iters);
-    ns_per_op(peer, peer_iters);
+    // Warm-up, which also corrects a count that a stall during calibration left
+    // too small.
+    let spindle_iters = settle(spindle, spindle_iters, plan.target);
+    let peer_iters = settle(peer, peer_iters, plan.target);
     let mut ours = Vec::with_capacity(plan.rounds);
     let mut theirs = Vec::with_capacity(plan.rounds);
     for _ in 0..plan.rounds {
         ours.push(ns_per_op(spindle, spindle_iters));
         theirs.push(ns_per_op(peer, peer_iters));
     }
+    if trace {
+        let list = |v: &[f64]| {
+            let v: Vec<String> = v.iter().map(|x| format!("{x:.2}")).collect();
+            v.join(" ")
+        };
+        eprintln!(
+            "  samples: spindle [{}] x {spindle_iters} iters, peer [{}] x {peer_iters} iters",
+            list(&ours),
+            list(&theirs)
+        );
+    }
     Sample {
+        ratio: paired_ratio(&ours, &theirs),
         spindle_ns: median(&mut ours),
         peer_ns: median(&mut theirs),
     }
@@ -375,7 +442,11 @@ fn main() -> ExitCode {
 
     let selected: Vec<Case> = cases()
         .into_iter()
-        .filter(|c| opts.filter.as_deref().is_none_or(|f| c.name.contains(f)))
+        .filter(|c| {
+            opts.filter
+                .as_deref()
+                .is_none_or(|f| f.split(',').any(|f| c.name.contains(f)))
+        })
         .collect();
     if selected.is_empty() {
         eprintln!("spindle-bench: no case matches the filter");
@@ -407,6 +478,7 @@ fn main() -> ExitCode {
 
     let plan = Plan::new(opts.quick);
     let runs = opts.runs.unwrap_or(1);
+    let trace = opts.trace;
     if !opts.json {
         eprintln!(
             "spindle-bench: {runs} run(s) x {} round(s) of ~{} ms samples per side, medians; ratio = spindle / peer",
@@ -433,7 +505,18 @@ fn main() -> ExitCode {
         let mut row = rows.iter_mut();
         for case in &selected {
             for peer in &case.peers {
-                let sample = compare(case.spindle, peer.side, plan);
+                let sample = compare(case.spindle, peer.side, plan, trace);
+                if trace {
+                    eprintln!(
+                        "run {} {} vs {}: {:.2} / {:.2} = {:.2}",
+                        run + 1,
+                        case.name,
+                        peer.name,
+                        sample.spindle_ns,
+                        sample.peer_ns,
+                        sample.ratio
+                    );
+                }
                 row.next().expect("one row per peer").runs.push(sample);
             }
         }
@@ -464,7 +547,8 @@ mod tests {
         let o = parse(&["--quick", "--json", "--filter", "mutex"])
             .unwrap()
             .unwrap();
-        assert!(o.quick && o.json && !o.list);
+        assert!(o.quick && o.json && !o.list && !o.trace);
+        assert!(parse(&["--trace"]).unwrap().unwrap().trace);
         assert_eq!(o.filter.as_deref(), Some("mutex"));
         assert_eq!(
             parse(&["--filter=event"])
@@ -497,12 +581,23 @@ mod tests {
                 .map(|(spindle_ns, peer_ns)| Sample {
                     spindle_ns,
                     peer_ns,
+                    ratio: spindle_ns / peer_ns,
                 })
                 .collect(),
         };
         let s = row.summary();
         assert_eq!((s.ratio_min, s.ratio_median, s.ratio_max), (0.5, 1.0, 1.5));
         assert_eq!((s.spindle_ns, s.peer_ns), (2.0, 2.0));
+    }
+
+    #[test]
+    fn paired_ratios_resist_mode_changes() {
+        // 4 of 7 spindle samples and 3 of 7 peer samples in the slow mode: the
+        // medians are 10x apart, every pair but one is 1.
+        let ours = [10.0, 10.0, 10.0, 100.0, 100.0, 100.0, 100.0];
+        let theirs = [10.0, 10.0, 10.0, 10.0, 100.0, 100.0, 100.0];
+        assert_eq!(paired_ratio(&ours, &theirs), 1.0);
+        assert_eq!(paired_ratio(&[3.0, 8.0], &[2.0, 4.0]), 1.75);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //!   result down a std `mpsc` channel, the usual way to get values back from them.
 //! - `pool/map`: map a small pure function over `0..n` in input order and collect
 //!   a `Vec`; one op = one item. spindle: `pool.map(f, 0..n).chunk_size(4096).collect_vec()`;
-//!   rayon: `(0..n).into_par_iter().map(f).collect()`.
+//!   rayon: `(0..n).into_par_iter().map(f).collect()`. A sample is maps of at most
+//!   2^20 items, each output allocated from memory the process has already touched
+//!   (see `warm_outputs`), so that first-touch page faults stay out of both sides.
 
 use super::*;
 
@@ -112,32 +114,72 @@ fn small_work(x: u64) -> u64 {
     h
 }
 
-fn check_map(out: &[u64], iters: u64) {
-    assert_eq!(out.len() as u64, iters);
+/// Checks that `out` is the map of `first..end` (its length and last value).
+fn check_map(out: &[u64], first: u64, end: u64) {
+    assert_eq!(out.len() as u64, end - first);
     if let Some(last) = out.last() {
-        assert_eq!(*last, small_work(iters - 1));
+        assert_eq!(*last, small_work(end - 1));
     }
 }
 
-/// spindle: `pool.map(small_work, 0..n).chunk_size(4096).collect_vec()`.
-pub fn map_spindle(iters: u64) -> Duration {
-    let pool = spindle_pool();
-    let t0 = Instant::now();
-    let out: Vec<u64> = pool
-        .map(small_work, 0..iters)
-        .chunk_size(CHUNK)
-        .collect_vec()
-        .expect("no item panics");
-    let elapsed = t0.elapsed();
-    check_map(black_box(&out), iters);
-    elapsed
+/// Items per map call in `pool/map`: a sample of `iters` items is
+/// `iters / MAP_BLOCK` maps of `MAP_BLOCK` items (and one of the rest), so that
+/// every output (8 MiB) stays below glibc's largest mmap threshold (32 MiB) and,
+/// after [`warm_outputs`], comes from heap memory the process has already touched.
+const MAP_BLOCK: u64 = 1 << 20;
+
+/// Before the clock: takes an output-sized `Vec<u64>` from the allocator twice,
+/// writing every page, and frees it, so that each side's timed outputs reuse
+/// memory that is already mapped and touched.
+///
+/// Without it, each output's first-touch page faults (one per 4 KiB, 512 items)
+/// were a large part of a ~4 ns/item sample, and whether a side paid them depended
+/// on the allocator's history, not on the side: glibc serves a block above its
+/// mmap threshold with fresh pages and raises the threshold to the size of the
+/// last such block freed, so which side faulted depended on which side freed last
+/// and on the two sides' calibrated sizes (`MALLOC_MMAP_THRESHOLD_` and
+/// `MALLOC_TRIM_THRESHOLD_` in the environment moved the ratio a lot). Faults are
+/// not what the row compares; a program that maps repeatedly reuses its memory.
+fn warm_outputs(iters: u64) {
+    let len = iters.min(MAP_BLOCK) as usize;
+    for _ in 0..2 {
+        let mut v: Vec<u64> = Vec::with_capacity(len);
+        v.resize(len, 1);
+        black_box(&mut v);
+    }
 }
 
-/// rayon: `(0..n).into_par_iter().map(small_work).collect()`.
-pub fn map_rayon(iters: u64) -> Duration {
+/// Times `map(first, len)` over `0..iters` in blocks of at most [`MAP_BLOCK`]
+/// items; each output is checked and dropped inside the clock, as a caller's would
+/// be.
+#[inline(always)]
+fn map_blocks(iters: u64, map: impl Fn(std::ops::Range<u64>) -> Vec<u64>) -> Duration {
+    warm_outputs(iters);
     let t0 = Instant::now();
-    let out: Vec<u64> = (0..iters).into_par_iter().map(small_work).collect();
-    let elapsed = t0.elapsed();
-    check_map(black_box(&out), iters);
-    elapsed
+    let mut first = 0;
+    while first < iters {
+        let end = iters.min(first + MAP_BLOCK);
+        let out = map(first..end);
+        check_map(black_box(&out), first, end);
+        first = end;
+    }
+    t0.elapsed()
+}
+
+/// spindle: `pool.map(small_work, range).chunk_size(4096).collect_vec()`.
+pub fn map_spindle(iters: u64) -> Duration {
+    let pool = spindle_pool();
+    map_blocks(iters, |range| {
+        pool.map(small_work, range)
+            .chunk_size(CHUNK)
+            .collect_vec()
+            .expect("no item panics")
+    })
+}
+
+/// rayon: `range.into_par_iter().map(small_work).collect()`.
+pub fn map_rayon(iters: u64) -> Duration {
+    map_blocks(iters, |range| {
+        range.into_par_iter().map(small_work).collect()
+    })
 }
