@@ -64,11 +64,19 @@ impl Node {
     }
 }
 
+// Packed to 4-byte alignment on 64-bit targets so that the raw exclusion beside it
+// (one byte for most of them) fills what would otherwise be padding: a `WaitList` is
+// 24 bytes there, not 32. It sits in every core primitive, and in every pool task
+// (see `spindle-std`'s `pool::task`, whose size decides its malloc path). The
+// fields are only ever read and written by value, which `packed` allows.
 #[derive(Debug)]
+#[cfg_attr(target_pointer_width = "64", repr(C, packed(4)))]
 struct Links {
     head: Option<NodePtr>,
     tail: Option<NodePtr>,
-    len: usize,
+    /// Linked nodes. Each lives in a pinned future, so four billion of them cannot
+    /// exist at once.
+    len: u32,
 }
 
 /// Runs `f` on the node behind `ptr`.
@@ -84,6 +92,10 @@ unsafe fn with_node<T>(ptr: NodePtr, f: impl FnOnce(&mut Node) -> T) -> T {
 }
 
 impl Links {
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// # Safety
     /// List lock held; `ptr` is pinned, alive and not linked.
     unsafe fn push(&mut self, ptr: NodePtr, front: bool) {
@@ -277,7 +289,7 @@ impl<R: ScopedRawMutex> WaitList<R> {
                     })
                 }
             });
-            if links.head.is_none() {
+            if links.is_empty() {
                 if_empty();
             }
             popped
@@ -301,7 +313,7 @@ impl<R: ScopedRawMutex> WaitList<R> {
         loop {
             let mut batch: heapless::Vec<Waker, BATCH> = heapless::Vec::new();
             let more = self.with_links(|links| {
-                let n = *limit.get_or_insert(links.len);
+                let n = *limit.get_or_insert(links.len as usize);
                 while woken < n && !batch.is_full() {
                     // SAFETY: lock held by `with_links`.
                     let Some(ptr) = (unsafe { links.pop_front() }) else {
@@ -320,10 +332,10 @@ impl<R: ScopedRawMutex> WaitList<R> {
                         let _ = batch.push(w);
                     }
                 }
-                if links.head.is_none() {
+                if links.is_empty() {
                     if_empty();
                 }
-                woken < n && links.head.is_some()
+                woken < n && !links.is_empty()
             });
             for w in batch {
                 w.wake();
@@ -336,7 +348,7 @@ impl<R: ScopedRawMutex> WaitList<R> {
 
     /// How many waiters are queued (a snapshot).
     pub fn len(&self) -> usize {
-        self.with_links(|l| l.len)
+        self.with_links(|l| l.len as usize)
     }
 
     /// Whether no waiter is queued (a snapshot).
