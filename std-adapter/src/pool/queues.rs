@@ -1,19 +1,34 @@
-//! Where a pool's jobs wait (recipe 12.7): one shared injector for submissions from
+//! Where a pool's jobs wait (recipe 12.7): one shared FIFO for submissions from
 //! outside the pool, and one deque per worker for jobs that its own tasks submit,
 //! with stealing between them (`crossbeam-deque`).
 //!
-//! With one shared queue every worker and every submitter met on one lock per job;
-//! here a submitter pushes to the lock-free injector, an idle worker moves a batch
-//! of jobs from the injector into its own deque at once, and a worker whose deque
-//! and the injector are empty steals a batch from another worker's deque. Every
-//! deque is FIFO, and a worker takes one job from the injector first every
-//! [`FAIRNESS_TICK`] jobs, so jobs run roughly in submission order and nothing in
-//! the injector waits behind an endless stream of locally submitted jobs.
+//! With one shared locked queue every worker and every submitter met on one lock
+//! per job; here a submitter pushes to a lock-free queue (`crossbeam-queue`'s
+//! `SegQueue`), a worker takes jobs from its own deque, then from the shared queue,
+//! and a worker whose deque and the shared queue are empty steals a batch from
+//! another worker's deque. Every deque is FIFO, and a worker takes one job from the
+//! shared queue first every [`FAIRNESS_TICK`] jobs, so jobs run roughly in
+//! submission order and nothing there waits behind an endless stream of locally
+//! submitted jobs.
+//!
+//! # Why not `crossbeam-deque`'s `Injector`
+//! It was the shared queue until issue 13's profile of `pool/submit-result`. It
+//! allocates its blocks of 63 jobs with 1,520 bytes each, and glibc serves any
+//! request of 1,024 bytes or more from its large bins, after first merging every
+//! free chunk of its fastbins (`malloc_consolidate`). One block per 63 submissions
+//! so emptied the fastbins that the pool's small tasks (120 bytes, see
+//! `pool::task`) are recycled through, and each task's malloc took the slow path:
+//! about 130 instructions more per task, measured under callgrind. `SegQueue`'s
+//! blocks of 31 jobs are 752 bytes, a small-bin request that merges nothing. What the
+//! `Injector` offered beyond that, moving a batch into the worker's deque with one
+//! compare-exchange, saved little here: a `SegQueue` pop is one compare-exchange
+//! too.
 
 use std::cell::RefCell;
 use std::iter;
 
-use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use crossbeam_deque::{Steal, Stealer, Worker};
+use crossbeam_queue::SegQueue;
 
 use super::worker::Job;
 
@@ -31,9 +46,9 @@ thread_local! {
     static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
 }
 
-/// The injector and every worker's stealer.
+/// The shared queue and every worker's stealer.
 pub(super) struct Queues {
-    injector: Injector<Job>,
+    injector: SegQueue<Job>,
     stealers: Vec<Stealer<Job>>,
 }
 
@@ -43,7 +58,7 @@ impl Queues {
         let deques: Vec<Worker<Job>> = iter::repeat_with(Worker::new_fifo).take(workers).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
         let queues = Self {
-            injector: Injector::new(),
+            injector: SegQueue::new(),
             stealers,
         };
         (queues, deques)
@@ -65,7 +80,7 @@ impl Queues {
     }
 
     /// Queues `job`: on the current thread's own deque if it is one of this pool's
-    /// workers, else on the injector.
+    /// workers, else on the shared queue.
     pub(super) fn push(&self, job: Job) {
         let owner = self.id();
         let rest = LOCAL.with(|l| match l.try_borrow().as_deref() {
@@ -82,22 +97,21 @@ impl Queues {
 
     /// The next job for worker `me`, or `None` if every queue was seen empty.
     /// `tick` counts the worker's jobs, for the fairness look at the injector.
-    /// [`Found::shared_more`] says a batch was just moved into this worker's deque,
+    /// [`Found::shared_more`] says a batch was just stolen into this worker's deque,
     /// so a sleeping worker could now steal from it.
     pub(super) fn find(&self, me: usize, tick: u32) -> Option<Found> {
         LOCAL.with(|l| {
             let local = l.borrow();
             let deque = &local.as_ref()?.deque;
             if tick % FAIRNESS_TICK == 0 {
-                if let Some(job) = retry(|| self.injector.steal()) {
+                if let Some(job) = self.injector.pop() {
                     return Some(Found::single(job));
                 }
             }
-            if let Some(job) = deque.pop() {
+            if let Some(job) = deque.pop().or_else(|| self.injector.pop()) {
                 return Some(Found::single(job));
             }
-            let job = retry(|| self.injector.steal_batch_and_pop(deque))
-                .or_else(|| self.steal_from_others(me, deque))?;
+            let job = self.steal_from_others(me, deque)?;
             Some(Found {
                 job,
                 shared_more: !deque.is_empty(),
@@ -113,10 +127,11 @@ impl Queues {
             .find_map(|s| retry(|| s.steal_batch_and_pop(deque)))
     }
 
-    /// Takes any one job from the injector or a worker's deque (a cancelling
+    /// Takes any one job from the shared queue or a worker's deque (a cancelling
     /// shutdown, from outside the workers).
     pub(super) fn take_any(&self) -> Option<Job> {
-        retry(|| self.injector.steal())
+        self.injector
+            .pop()
             .or_else(|| self.stealers.iter().find_map(|s| retry(|| s.steal())))
     }
 
@@ -134,7 +149,8 @@ impl Queues {
 /// What [`Queues::find`] found.
 pub(super) struct Found {
     pub(super) job: Job,
-    /// More jobs came with it into the worker's deque (a stolen batch).
+    /// More jobs came with it into the worker's deque (a batch stolen from another
+    /// worker).
     pub(super) shared_more: bool,
 }
 
