@@ -5,7 +5,7 @@
 //! - [`ThreadPool`]: a fixed number of workers (the book's defence against thread
 //!   exhaustion) and a submission queue, unbounded or bounded with a [`FullPolicy`].
 //!   Inside, each worker has its own deque and steals from the others and from the
-//!   shared injector (`queues`), and idle workers sleep until a submission wakes
+//!   shared submission queue (`queues`), and idle workers sleep until a submission wakes
 //!   one (`sleep`), so workers and submitters do not meet on one lock per task.
 //! - [`TaskHandle`]: Python's `Future`: [`result`](TaskHandle::result),
 //!   [`result_timeout`](TaskHandle::result_timeout), [`is_done`](TaskHandle::is_done),
