@@ -32,7 +32,7 @@ use crossbeam_queue::SegQueue;
 
 use super::worker::Job;
 
-/// Every this many jobs, a worker looks at the injector before its own deque.
+/// Every this many jobs, a worker looks at the shared queue before its own deque.
 pub(super) const FAIRNESS_TICK: u32 = 61;
 
 /// The current thread's own deque, if it is a pool worker: which pool's (an
@@ -48,7 +48,7 @@ thread_local! {
 
 /// The shared queue and every worker's stealer.
 pub(super) struct Queues {
-    injector: SegQueue<Job>,
+    shared: SegQueue<Job>,
     stealers: Vec<Stealer<Job>>,
 }
 
@@ -58,7 +58,7 @@ impl Queues {
         let deques: Vec<Worker<Job>> = iter::repeat_with(Worker::new_fifo).take(workers).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
         let queues = Self {
-            injector: SegQueue::new(),
+            shared: SegQueue::new(),
             stealers,
         };
         (queues, deques)
@@ -91,12 +91,12 @@ impl Queues {
             _ => Some(job),
         });
         if let Some(job) = rest {
-            self.injector.push(job);
+            self.shared.push(job);
         }
     }
 
     /// The next job for worker `me`, or `None` if every queue was seen empty.
-    /// `tick` counts the worker's jobs, for the fairness look at the injector.
+    /// `tick` counts the worker's jobs, for the fairness look at the shared queue.
     /// [`Found::shared_more`] says a batch was just stolen into this worker's deque,
     /// so a sleeping worker could now steal from it.
     pub(super) fn find(&self, me: usize, tick: u32) -> Option<Found> {
@@ -104,11 +104,11 @@ impl Queues {
             let local = l.borrow();
             let deque = &local.as_ref()?.deque;
             if tick % FAIRNESS_TICK == 0 {
-                if let Some(job) = self.injector.pop() {
+                if let Some(job) = self.shared.pop() {
                     return Some(Found::single(job));
                 }
             }
-            if let Some(job) = deque.pop().or_else(|| self.injector.pop()) {
+            if let Some(job) = deque.pop().or_else(|| self.shared.pop()) {
                 return Some(Found::single(job));
             }
             let job = self.steal_from_others(me, deque)?;
@@ -130,19 +130,19 @@ impl Queues {
     /// Takes any one job from the shared queue or a worker's deque (a cancelling
     /// shutdown, from outside the workers).
     pub(super) fn take_any(&self) -> Option<Job> {
-        self.injector
+        self.shared
             .pop()
             .or_else(|| self.stealers.iter().find_map(|s| retry(|| s.steal())))
     }
 
     /// Whether some queue holds a job (a snapshot).
     pub(super) fn has_work(&self) -> bool {
-        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+        !self.shared.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
     }
 
     /// Jobs in every queue (a snapshot).
     pub(super) fn len(&self) -> usize {
-        self.injector.len() + self.stealers.iter().map(Stealer::len).sum::<usize>()
+        self.shared.len() + self.stealers.iter().map(Stealer::len).sum::<usize>()
     }
 }
 

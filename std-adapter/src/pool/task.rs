@@ -17,11 +17,11 @@
 //! once, on the completing thread or on the registering one.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-use atomic_take::AtomicTake;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
+
+use atomic_take::AtomicTake;
 
 use super::{TaskError, TaskState};
 use crate::panic::panic_message;
@@ -153,7 +153,7 @@ impl<R> Header<R> {
     }
 }
 
-/// Locks a task's listener list. Nothing panics while holding them (callbacks
+/// Locks a task's listener list. Nothing panics while holding it (callbacks
 /// run after the list is taken), so a poisoned lock still holds consistent data.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
