@@ -135,3 +135,20 @@ fn detach_releases_a_waiting_send() {
         assert_eq!(report.delivered + report.dropped + report.refused, 0);
     });
 }
+
+/// A counter snapshot taken while a send runs counts only deliveries that were
+/// made: the counts are added under the table lock after the deliveries.
+#[test]
+fn stats_never_count_ahead_of_deliveries() {
+    model(|| {
+        let ex = leak_exchange();
+        let x = Probe::new(false);
+        let idx = ex.attach(x, Overflow::Wait).unwrap();
+        let sender = thread::spawn(move || ex.try_send(1).unwrap().delivered);
+        let seen = ex.stats(idx).unwrap().delivered;
+        assert!(seen <= x.got.load(Relaxed));
+        assert_eq!(sender.join().unwrap(), 1);
+        assert_eq!(ex.stats(idx).unwrap().delivered, 1);
+        assert_eq!(ex.detach(idx).unwrap().delivered, 1);
+    });
+}
