@@ -191,7 +191,13 @@ pub fn cases() -> Vec<Case> {
         .peer("threadpool + mpsc", pool::submit_result_threadpool),
         Case::new(
             "pool/map",
-            "ordered map of a ~10 ns function over 0..n collected into a Vec (spindle chunk 4096); ns per item",
+            "ordered map of a ~10 ns function over 0..n collected into a Vec (spindle: map_range, in place, chunk 4096); ns per item",
+            pool::map_range_spindle,
+        )
+        .peer("rayon par_iter().map().collect()", pool::map_rayon),
+        Case::new(
+            "pool/map-iter",
+            "as pool/map, with spindle's iterator map (pool.map(f, 0..n).chunk_size(4096).collect_vec()), which takes any input; ns per item",
             pool::map_spindle,
         )
         .peer("rayon par_iter().map().collect()", pool::map_rayon),

@@ -7,8 +7,10 @@
 //!   [`TaskHandle`](spindle_std::pool::TaskHandle) per task; the peers send each
 //!   result down a std `mpsc` channel, the usual way to get values back from them.
 //! - `pool/map`: map a small pure function over `0..n` in input order and collect
-//!   a `Vec`; one op = one item. spindle: `pool.map(f, 0..n).chunk_size(4096).collect_vec()`;
-//!   rayon: `(0..n).into_par_iter().map(f).collect()`. A sample is maps of at most
+//!   a `Vec`; one op = one item. spindle: `pool.map_range(0..n, 4096, f)` (the
+//!   in-place map for inputs of known length; `pool/map-iter` is the iterator
+//!   `pool.map(f, 0..n).chunk_size(4096).collect_vec()`); rayon:
+//!   `(0..n).into_par_iter().map(f).collect()`. A sample is maps of at most
 //!   2^20 items, each output allocated from memory the process has already touched
 //!   (see `warm_outputs`), so that first-touch page faults stay out of both sides.
 
@@ -173,6 +175,17 @@ pub fn map_spindle(iters: u64) -> Duration {
         pool.map(small_work, range)
             .chunk_size(CHUNK)
             .collect_vec()
+            .expect("no item panics")
+    })
+}
+
+/// spindle's in-place map: `pool.map_range(range, 4096, small_work)`, each chunk
+/// writing its results straight into the output (as rayon's indexed collect).
+pub fn map_range_spindle(iters: u64) -> Duration {
+    let pool = spindle_pool();
+    map_blocks(iters, |range| {
+        let range = range.start as usize..range.end as usize;
+        pool.map_range(range, CHUNK, |i| small_work(i as u64))
             .expect("no item panics")
     })
 }

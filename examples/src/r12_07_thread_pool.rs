@@ -139,6 +139,15 @@ fn futures_api(out: &mut dyn Write) -> io::Result<()> {
         out,
         "map(square, 1..=8).collect_vec(), the whole list in input order: {squares:?}"
     )?;
+    // A list we already hold: map_slice borrows it and writes each result in place.
+    let words = ["spindle", "threads", "pool"];
+    let lengths = pool
+        .map_slice(&words, 0, |w| w.len())
+        .map_err(task_failed)?;
+    writeln!(
+        out,
+        "map_slice(len, {words:?}), borrowed, results in place: {lengths:?}"
+    )?;
 
     let handles: Vec<_> = [30u64, 5, 15]
         .into_iter()

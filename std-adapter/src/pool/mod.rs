@@ -12,7 +12,10 @@
 //!   [`add_done_callback`](TaskHandle::add_done_callback), [`cancel`](TaskHandle::cancel),
 //!   and `.await`. A panic in a task becomes [`TaskError::Panicked`]; the worker lives on.
 //! - [`ThreadPool::map`]: ordered, lazy, chunked, or all at once with
-//!   [`Map::collect_vec`] (Python's list); [`as_completed`] and [`wait`] as
+//!   [`Map::collect_vec`] (Python's list); for a slice or a range,
+//!   [`ThreadPool::map_slice`] and [`ThreadPool::map_range`] write each result in
+//!   place in the output (the only `unsafe` outside `scope`: one `Vec::set_len`,
+//!   argued in `map_in_place`); [`as_completed`] and [`wait`] as
 //!   in `concurrent.futures`; [`ThreadPool::scope`] for tasks that borrow.
 //! - [`echo`]: the recipe's echo server, its connections served by the pool.
 //!
@@ -60,6 +63,7 @@ pub mod gate;
 mod gate;
 mod handle;
 mod map;
+mod map_in_place;
 #[allow(clippy::module_inception)]
 mod pool;
 mod queues;
