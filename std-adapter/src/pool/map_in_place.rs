@@ -107,15 +107,17 @@ impl ThreadPool {
         let mut out: Vec<U> = Vec::with_capacity(n);
         let parts = &mut out.spare_capacity_mut()[..n];
         let fill = &fill;
-        let first_error = self.scope(|s| {
-            let handles: Vec<_> = parts
+        // The handles are read after the scope has waited for every task, so the
+        // caller sleeps once (until the last chunk is done), not once per chunk
+        // still running when it gets to that chunk's handle.
+        let handles: Vec<_> = self.scope(|s| {
+            parts
                 .chunks_mut(chunk)
                 .enumerate()
                 .map(|(i, part)| s.submit(move || fill(i * chunk, part)))
-                .collect();
-            handles.into_iter().find_map(|h| h.result().err())
+                .collect()
         });
-        if let Some(error) = first_error {
+        if let Some(error) = handles.into_iter().find_map(|h| h.result().err()) {
             return Err(error);
         }
         // SAFETY: every task returned normally, so each part of the first `n`
