@@ -108,3 +108,18 @@ fn a_shut_down_pool_cancels_the_map() {
     pool.shutdown(Shutdown::wait());
     assert_eq!(pool.map_range(0..10, 0, |i| i), Err(TaskError::Cancelled));
 }
+
+#[test]
+fn an_output_that_cannot_be_allocated_is_an_error_not_a_panic() {
+    let pool = ThreadPool::new(2).unwrap();
+    let ran = AtomicUsize::new(0);
+    let huge = pool.map_range(0..usize::MAX / 2, 0, |i| {
+        ran.fetch_add(1, Ordering::Relaxed);
+        i as u64
+    });
+    assert_eq!(huge, Err(TaskError::OutputTooLarge(usize::MAX / 2)));
+    assert_eq!(ran.load(Ordering::Relaxed), 0, "no task ran");
+    assert!(TaskError::OutputTooLarge(3)
+        .to_string()
+        .contains("3 values"));
+}

@@ -99,6 +99,10 @@ pub enum TaskError {
     /// The value was already taken through this handle (e.g. by an earlier
     /// [`result_timeout`](super::TaskHandle::result_timeout)).
     Taken,
+    /// [`ThreadPool::map_slice`](super::ThreadPool::map_slice) or
+    /// [`map_range`](super::ThreadPool::map_range) could not allocate its output of
+    /// this many values (Python's `MemoryError`); no task was started.
+    OutputTooLarge(usize),
     /// The task ran in a worker process (a [`ProcessPool`](crate::process::ProcessPool))
     /// and failed there without a value: the worker died (how is said), ran past its
     /// timeout, or could not decode the argument or encode the result.
@@ -113,6 +117,9 @@ impl fmt::Display for TaskError {
             Self::Cancelled => f.write_str("the task was cancelled before it started"),
             Self::TimedOut => f.write_str("timed out waiting for the task"),
             Self::Taken => f.write_str("the task's result was already taken"),
+            Self::OutputTooLarge(n) => {
+                write!(f, "could not allocate the map's output of {n} values")
+            }
             #[cfg(unix)]
             Self::Worker(e) => write!(f, "the task failed in its worker process: {e}"),
         }

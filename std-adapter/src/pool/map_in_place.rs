@@ -40,8 +40,10 @@ impl ThreadPool {
     ///
     /// Fails with the first error in input order: [`TaskError::Panicked`] if `f`
     /// panicked on an item of some chunk (that chunk's other values are lost with
-    /// it), [`TaskError::Cancelled`] if the pool shut down first. Don't call it from
-    /// one of this pool's tasks (see [`scope`](Self::scope)).
+    /// it), [`TaskError::Cancelled`] if the pool shut down first; with
+    /// [`TaskError::OutputTooLarge`], before running anything, if the output cannot
+    /// be allocated. Don't call it from one of this pool's tasks (see
+    /// [`scope`](Self::scope)).
     ///
     /// ```
     /// use spindle_std::pool::{TaskError, ThreadPool};
@@ -73,9 +75,14 @@ impl ThreadPool {
     /// with the same chunks and errors.
     ///
     /// ```
-    /// let pool = spindle_std::pool::ThreadPool::new(2).unwrap();
+    /// use spindle_std::pool::{TaskError, ThreadPool};
+    ///
+    /// let pool = ThreadPool::new(2).unwrap();
     /// let squares = pool.map_range(0..100_000, 0, |i| (i as u64) * (i as u64)).unwrap();
     /// assert_eq!((squares.len(), squares[300]), (100_000, 90_000));
+    ///
+    /// let huge = pool.map_range(0..usize::MAX, 0, |i| i);
+    /// assert_eq!(huge, Err(TaskError::OutputTooLarge(usize::MAX)));
     /// ```
     pub fn map_range<U, F>(
         &self,
@@ -104,7 +111,12 @@ impl ThreadPool {
         W: Fn(usize, &mut [MaybeUninit<U>]) + Sync,
     {
         let chunk = if chunk == 0 { DEFAULT_CHUNK } else { chunk };
-        let mut out: Vec<U> = Vec::with_capacity(n);
+        // Not `with_capacity`, which panics (or aborts) on an impossible length: a
+        // huge range is the caller's input, and gets an error.
+        let mut out: Vec<U> = Vec::new();
+        if out.try_reserve_exact(n).is_err() {
+            return Err(TaskError::OutputTooLarge(n));
+        }
         let parts = &mut out.spare_capacity_mut()[..n];
         let fill = &fill;
         // The handles are read after the scope has waited for every task, so the
