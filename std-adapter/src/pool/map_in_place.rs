@@ -11,8 +11,9 @@
 //! each value where it belongs, as rayon's indexed `collect` does.
 //!
 //! # Safety argument (the one `unsafe` block, `Vec::set_len`)
-//! The output is `Vec::with_capacity(n)`; its spare capacity's first `n` slots are
-//! split by `chunks_mut` into disjoint parts that together cover them. Each part
+//! The output is a `Vec` with room for `n` values (`try_reserve_exact`, or an
+//! error); its spare capacity's first `n` slots are split by `chunks_mut` into
+//! disjoint parts that together cover them. Each part
 //! goes to one task, whose loop writes every slot of it (a `zip` of the part with an
 //! input of the same length) before the task returns. The length is set only if
 //! every task returned normally: a panic in `f` or a cancelled task is an error,
