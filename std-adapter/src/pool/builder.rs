@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::thread;
 
+use crossbeam_utils::CachePadded;
+
 use super::gate::Gate;
 use super::queues::Queues;
 use super::sleep::Sleep;
@@ -134,8 +136,8 @@ impl Builder {
         let (queues, deques) = Queues::new(self.workers);
         let shared = Arc::new(Shared {
             queues,
-            gate: Gate::new(),
-            sleep: Sleep::new(),
+            gate: CachePadded::new(Gate::new()),
+            sleep: CachePadded::new(Sleep::new()),
             room: self.capacity.map(Semaphore::new),
             capacity: self.capacity,
             policy: self.policy,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::thread;
 
 use crossbeam_deque::Worker;
+use crossbeam_utils::CachePadded;
 
 use super::gate::Gate;
 use super::queues::{Found, Queues};
@@ -26,8 +27,11 @@ const SPIN_ROUNDS: u32 = 6;
 
 pub(super) struct Shared {
     pub(super) queues: Queues,
-    pub(super) gate: Gate,
-    pub(super) sleep: Sleep,
+    /// Padded, as `sleep` is: the submitter writes the gate's word twice per job and
+    /// reads `sleep`'s once, while workers write `sleep` and the queues' lines; on
+    /// one shared line each side's writes would stall the other's reads.
+    pub(super) gate: CachePadded<Gate>,
+    pub(super) sleep: CachePadded<Sleep>,
     /// Free room in a bounded queue, as permits.
     pub(super) room: Option<Semaphore>,
     pub(super) capacity: Option<usize>,
@@ -71,10 +75,6 @@ impl Shared {
                 if let Some(found) = self.queues.find(me, tick) {
                     return Some(self.found(found));
                 }
-                if self.gate.is_sealed() {
-                    // No job can arrive any more: one last look, then exit.
-                    return self.queues.find(me, tick).map(|f| self.found(f));
-                }
                 if round < SPIN_ROUNDS {
                     for _ in 0..1 << round {
                         std::hint::spin_loop();
@@ -82,6 +82,13 @@ impl Shared {
                 } else {
                     thread::yield_now();
                 }
+            }
+            // Only here, not every round: the gate's word is written twice per
+            // submission, and idle workers reading it each round pulled its line
+            // away from the submitter (issue 13's `pool/submit-result`).
+            if self.gate.is_sealed() {
+                // No job can arrive any more: one last look, then exit.
+                return self.queues.find(me, tick).map(|f| self.found(f));
             }
             self.sleep
                 .sleep(|| self.queues.has_work() || self.gate.is_closed());
