@@ -1,7 +1,11 @@
 //! Exchange cases: spindle's [`Exchange`] (recipe 12.11) fanning `u64`s out to
-//! eight subscribers, against `tokio::sync::broadcast` and embassy-sync's
-//! `PubSubChannel`, all in their thread-safe configurations (spindle and embassy
-//! use a spinning / critical-section raw mutex; tokio's channel is always `Sync`).
+//! eight subscribers. Its `Broadcast` flavour (`exchange/fanout-8`) runs against
+//! the other shared rings, `tokio::sync::broadcast` and embassy-sync's
+//! `PubSubChannel`; the queue-per-subscriber `Exchange` (`exchange/fanout-8-queues`)
+//! against the same shape written by hand, eight `crossbeam_channel`s fed one by
+//! one, with the shared rings as a reference. All run in their thread-safe
+//! configurations (spindle and embassy use a spinning / critical-section raw mutex;
+//! tokio's and crossbeam's channels are always `Sync`).
 //!
 //! One thread publishes a batch of `BATCH` (32) messages, then each of the eight
 //! subscribers drains them, until `iters` messages have gone through; one op is
@@ -100,6 +104,24 @@ pub fn fanout8_tokio(iters: u64) -> Duration {
         iters,
         |v| {
             tx.send(v).expect("receivers");
+        },
+        |sub| rxs[sub].try_recv().expect("a message"),
+    )
+}
+
+/// The queue-per-subscriber fan-out written by hand, the fitting peer of
+/// spindle's `Exchange`: eight `crossbeam_channel::bounded(64)` channels, a
+/// `try_send` into each per message and each receiver's `try_recv`.
+pub fn fanout8_crossbeam(iters: u64) -> Duration {
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..SUBS)
+        .map(|_| crossbeam_channel::bounded::<u64>(CAP))
+        .unzip();
+    fanout(
+        iters,
+        |v| {
+            for tx in &txs {
+                tx.try_send(v).expect("room");
+            }
         },
         |sub| rxs[sub].try_recv().expect("a message"),
     )

@@ -176,11 +176,14 @@ pub fn cases() -> Vec<Case> {
         .single_thread(),
         Case::new(
             "exchange/fanout-8-queues",
-            "as exchange/fanout-8, with spindle's queue-per-subscriber Exchange (8 queues of 64, policy Wait): what per-subscriber policies cost",
+            "as exchange/fanout-8, with spindle's queue-per-subscriber Exchange (8 queues of 64, policy Wait); its peer is the same shape by hand, 8 crossbeam channels; the shared rings are a reference for what per-subscriber queues and policies cost",
             exchange::fanout8_spindle,
         )
-        .peer("tokio::sync::broadcast", exchange::fanout8_tokio)
-        .peer("embassy_sync PubSubChannel (CS)", exchange::fanout8_embassy)
+        .peer("8 crossbeam_channel::bounded", exchange::fanout8_crossbeam)
+        // Shared rings write a message once where per-subscriber queues write it
+        // eight times: the fitting comparison for them is exchange/fanout-8.
+        .peer("tokio::sync::broadcast (reference)", exchange::fanout8_tokio)
+        .peer("embassy_sync PubSubChannel (CS) (reference)", exchange::fanout8_embassy)
         .single_thread(),
         Case::new(
             "pool/submit-result",
