@@ -119,6 +119,11 @@ fn send_now<C: Channel + ?Sized>(
 }
 
 /// Sends `item`, waiting asynchronously for room.
+///
+/// The wait is written out here rather than called as [`send_from`]: each nested
+/// `async fn` is a state machine of its own, with a state byte to set and to
+/// dispatch on and a copy of the queue reference, and the one-item hand-off of a
+/// single-context queue pays for every level on each full/empty turn.
 #[inline]
 pub(crate) async fn send<C: Channel + ?Sized>(
     c: &C,
@@ -128,16 +133,17 @@ pub(crate) async fn send<C: Channel + ?Sized>(
     match c.try_send(item) {
         Ok(()) => Ok(()),
         Err(TrySendError::Closed(item)) => Err(SendError(item)),
-        Err(TrySendError::Full(item)) => send_waiting(c, item).await,
+        Err(TrySendError::Full(item)) => {
+            let mut slot = Some(item);
+            let _ = wait_until(
+                &c.lists().senders,
+                || c.announce_sender(),
+                || offer(c, &mut slot),
+            )
+            .await;
+            sent(slot)
+        }
     }
-}
-
-/// The rest of [`send`] once the queue was full: waits with the item in a slot
-/// (from which each attempt takes it and puts it back), out of the fast path.
-async fn send_waiting<C: Channel + ?Sized>(c: &C, item: C::Item) -> Result<(), SendError<C::Item>> {
-    let mut slot = Some(item);
-    let _ = send_from(c, &mut slot).await;
-    sent(slot)
 }
 
 /// Sends `item`, spinning briefly and then blocking the thread until there is room.
@@ -177,24 +183,22 @@ pub(crate) fn send_timeout<C: Channel + ?Sized>(
     }
 }
 
-/// Receives, waiting asynchronously for an item.
+/// Receives, waiting asynchronously for an item (the wait written out, as in
+/// [`send`]).
 #[inline]
 pub(crate) async fn recv<C: Channel + ?Sized>(c: &C) -> Result<C::Item, RecvError> {
     match c.try_recv() {
         Ok(item) => Ok(item),
         Err(TryRecvError::Closed) => Err(RecvError),
-        Err(TryRecvError::Empty) => recv_waiting(c).await,
+        Err(TryRecvError::Empty) => {
+            wait_until(
+                &c.lists().receivers,
+                || c.announce_receiver(),
+                || unless_empty(c.try_recv()),
+            )
+            .await
+        }
     }
-}
-
-/// The rest of [`recv`] once the queue was empty, out of the fast path.
-async fn recv_waiting<C: Channel + ?Sized>(c: &C) -> Result<C::Item, RecvError> {
-    wait_until(
-        &c.lists().receivers,
-        || c.announce_receiver(),
-        || unless_empty(c.try_recv()),
-    )
-    .await
 }
 
 /// Receives, spinning briefly and then blocking the thread until an item comes.

@@ -197,6 +197,37 @@ impl<R: QueueStore + ConstInit, T, const N: usize> Queue<R, T, N> {
     }
 }
 
+/// The waiting send and receive again, on the sized queue: what they do is
+/// [`QueueRef::send`]'s and [`QueueRef::recv`]'s; only the future is smaller (it
+/// holds a thin reference, as the capacity is known from the type).
+impl<R: QueueStore, T, const N: usize> Queue<R, T, N> {
+    /// Sends `value`, waiting asynchronously while the queue is full: see
+    /// [`QueueRef::send`].
+    ///
+    /// ```
+    /// use spindle_core::queue::Queue;
+    /// use spindle_core::raw::NoopRawMutex;
+    /// use spindle_core::wait::block_on;
+    ///
+    /// let q: Queue<NoopRawMutex, u32, 2> = Queue::new();
+    /// block_on(async {
+    ///     q.send(1).await.unwrap();
+    ///     assert_eq!(q.recv().await, Ok(1));
+    /// });
+    /// ```
+    #[inline]
+    pub fn send(&self, value: T) -> impl Future<Output = Result<(), SendError<T>>> + '_ {
+        channel::send(self, value)
+    }
+
+    /// Receives the oldest item, waiting asynchronously while the queue is empty:
+    /// see [`QueueRef::recv`].
+    #[inline]
+    pub fn recv(&self) -> impl Future<Output = Result<T, RecvError>> + '_ {
+        channel::recv(self)
+    }
+}
+
 impl<R: QueueStore + ConstInit, T, const N: usize> Default for Queue<R, T, N> {
     fn default() -> Self {
         Self::new()
@@ -351,6 +382,45 @@ impl<R: QueueStore, T> QueueRef<R, T> {
 }
 
 impl<R: QueueStore, T> Channel for QueueRef<R, T> {
+    type Raw = R;
+    type Item = T;
+
+    #[inline]
+    fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
+        R::Ring::try_send(self, item)
+    }
+
+    #[inline]
+    fn try_recv(&self) -> Result<T, TryRecvError> {
+        R::Ring::try_recv(self)
+    }
+
+    fn lists(&self) -> &WaitLists<R> {
+        &self.lists
+    }
+
+    fn announce_sender(&self) -> bool {
+        R::Ring::announce_sender(self)
+    }
+
+    fn announce_receiver(&self) -> bool {
+        R::Ring::announce_receiver(self)
+    }
+
+    fn announce_joiner(&self) -> bool {
+        R::Ring::announce_joiner(self)
+    }
+
+    fn all_done(&self) -> bool {
+        R::Ring::all_done(self)
+    }
+}
+
+/// The sized queue's own [`Channel`]: the same operations as [`QueueRef`]'s, so that
+/// [`Queue::send`] and [`Queue::recv`] can build their futures over a thin
+/// reference (the capacity is the constant `N`, not a length carried beside the
+/// pointer in every future).
+impl<R: QueueStore, T, const N: usize> Channel for Queue<R, T, N> {
     type Raw = R;
     type Item = T;
 
