@@ -183,6 +183,73 @@ fn capacity_erased_view() {
     assert_eq!(fill(&big), 7);
 }
 
+/// The sized queue's `send`/`recv` (futures over a thin reference) and the
+/// capacity-erased view's (over `&QueueRef`) are one protocol: for both rings, a
+/// sender waiting on a full queue and a receiver waiting on an empty one are
+/// woken by the other side, and get their item through.
+#[test]
+fn sized_and_erased_waits_agree() {
+    use spindle_core::queue::QueueStore;
+    use spindle_core::raw::NoopRawMutex;
+
+    struct Count(AtomicUsize);
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Runs the two waits through `q` (`Queue`'s methods) or `r` (`QueueRef`'s).
+    fn check<R: QueueStore>(q: &Queue<R, u8, 1>, erased: bool) {
+        let r: &QueueRef<R, u8> = q;
+        let wakes = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+
+        q.try_send(1).unwrap();
+        let mut send: std::pin::Pin<Box<dyn Future<Output = _>>> = if erased {
+            Box::pin(r.send(2))
+        } else {
+            Box::pin(q.send(2))
+        };
+        assert!(
+            send.as_mut().poll(&mut cx).is_pending(),
+            "full: the send waits"
+        );
+        assert_eq!(q.try_recv(), Ok(1));
+        assert_eq!(
+            wakes.0.load(Ordering::Relaxed),
+            1,
+            "a receive wakes the sender"
+        );
+        assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+
+        assert_eq!(q.try_recv(), Ok(2));
+        let mut recv: std::pin::Pin<Box<dyn Future<Output = _>>> = if erased {
+            Box::pin(r.recv())
+        } else {
+            Box::pin(q.recv())
+        };
+        assert!(
+            recv.as_mut().poll(&mut cx).is_pending(),
+            "empty: the receive waits"
+        );
+        q.try_send(3).unwrap();
+        assert_eq!(
+            wakes.0.load(Ordering::Relaxed),
+            2,
+            "a send wakes the receiver"
+        );
+        assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Ok(3)));
+        assert!(q.is_empty());
+    }
+
+    for erased in [false, true] {
+        check(&Queue::<NoopRawMutex, u8, 1>::new(), erased);
+        check(&Queue::<S, u8, 1>::new(), erased);
+    }
+}
+
 #[test]
 fn dropping_the_queue_drops_its_items() {
     let token = Arc::new(());
