@@ -2,10 +2,10 @@
 //! [`Queue`](super::Queue) over [`NoopRawMutex`](crate::raw::NoopRawMutex) uses (the
 //! issue's firmware task and its interrupt-free peer on one executor).
 //!
-//! A head and a tail index and a length: a send writes the slot at `tail`, a receive
-//! reads the slot at `head`. No atomic instruction, no compare-exchange, no stamps:
-//! with one context nothing can come between reading the indices and writing them
-//! back.
+//! A head index and a length: a receive reads the slot at `head`, a send writes the
+//! slot at `head + len` (wrapped once; no tail index to load, advance and store). No
+//! atomic instruction, no compare-exchange, no stamps: with one context nothing can
+//! come between reading the index and length and writing them back.
 //!
 //! Soundness rests on one fact: a queue over this ring is not `Sync`, because its
 //! raw exclusion is not ([`QueueStore`](super::QueueStore)'s contract; `NoopRawMutex`
@@ -95,8 +95,6 @@ impl<T> Empty for LocalSlot<T> {
 pub struct LocalRing {
     /// Index of the oldest item (`< capacity`).
     head: Cell<usize>,
-    /// Index of the slot the next send writes (`< capacity`).
-    tail: Cell<usize>,
     /// How many items are queued (`<= capacity`, in the `LEN` bits), with `CLOSED`
     /// and the send and receive waiter bits.
     state: Cell<usize>,
@@ -113,7 +111,6 @@ impl Ring for LocalRing {
     #[cfg(not(loom))]
     const EMPTY: Self = Self {
         head: Cell::new(0),
-        tail: Cell::new(0),
         state: Cell::new(0),
         undone: Cell::new(0),
         joiners: Cell::new(false),
@@ -123,7 +120,6 @@ impl Ring for LocalRing {
     fn empty() -> Self {
         Self {
             head: Cell::new(0),
-            tail: Cell::new(0),
             state: Cell::new(0),
             undone: Cell::new(0),
             joiners: Cell::new(false),
@@ -223,20 +219,24 @@ impl Ring for LocalRing {
     }
 }
 
-/// Writes `value` at `tail` and counts it in `state` (which it was read as), flags
+/// Writes `value` after the last item and counts it in `state` (which it was read as), flags
 /// unchanged. The caller checked that the queue is open and not full.
 #[inline(always)]
 fn push<R: QueueStore<Ring = LocalRing>, T>(q: &QueueRef<R, T>, value: T, state: usize) {
     let ring = &q.ring;
     let slots: &[LocalSlot<T>] = &q.slots;
-    let tail = ring.tail.get();
-    // SAFETY: `tail < capacity` (it starts at 0 and wraps below); the slot at `tail`
-    // holds no item, as the queue is not full (items occupy `head .. tail`, wrapping);
-    // and no other reference to it exists (one context, and no operation re-enters
-    // before this write completes).
+    // The free slot after the items: `head + len`, wrapped once (both are below the
+    // capacity, so their sum is below twice it).
+    let len = state & LEN;
+    let mut tail = ring.head.get() + len;
+    if tail >= slots.len() {
+        tail -= slots.len();
+    }
+    // SAFETY: `tail < capacity` (wrapped above); the slot at `tail` holds no item, as
+    // the queue is not full (items occupy `head .. head + len`, wrapping); and no other
+    // reference to it exists (one context, and no operation re-enters before this
+    // write completes).
     unsafe { (*slots.get_unchecked(tail).0.get()).write(value) };
-    let next = tail + 1;
-    ring.tail.set(if next == slots.len() { 0 } else { next });
     ring.state.set(state + 1);
 }
 

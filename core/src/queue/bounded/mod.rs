@@ -11,7 +11,7 @@
 //!   Vyukov's lock-free bounded MPMC array (the algorithm of crossbeam's
 //!   `ArrayQueue`), for any number of threads, cores and interrupt handlers. Its
 //!   notes are in `shared.rs`.
-//! - [`LocalRing`] (`local.rs`; `NoopRawMutex`): head and tail indices and a length in plain
+//! - [`LocalRing`] (`local.rs`; `NoopRawMutex`): a head index and a length in plain
 //!   cells, for one context. Sound because a queue over it is `!Sync` (its cells
 //!   are), so the compiler keeps every access on one thread; it costs what a
 //!   `VecDeque` push and pop cost, with no atomic instruction.

@@ -2,7 +2,7 @@
 //! raw exclusion: [`QueueStore`] says it, [`Ring`] is what it chooses between.
 //!
 //! A queue over [`NoopRawMutex`] is `!Sync`, so only one context ever touches it: its
-//! ring is a [`LocalRing`] of plain cells (head and tail indices and a length), with no atomic
+//! ring is a [`LocalRing`] of plain cells (a head index and a length), with no atomic
 //! instruction anywhere, as cheap as embassy's `NoopRawMutex` channel. Every other
 //! raw exclusion picks the [`SharedRing`], the lock-free ring of atomics that any
 //! number of threads, cores and interrupt handlers may share. The choice is an
