@@ -381,57 +381,46 @@ impl<R: QueueStore, T> QueueRef<R, T> {
     }
 }
 
-impl<R: QueueStore, T> Channel for QueueRef<R, T> {
-    type Raw = R;
-    type Item = T;
+/// A queue seen through its capacity-erased view, which is what the rings'
+/// operations take: the view itself, or a sized queue by an unsizing coercion
+/// (whose length is then the constant `N`). It lets one [`Channel`] impl serve
+/// both, so that [`Queue::send`] and [`Queue::recv`] build their futures over a
+/// thin reference, not a length carried beside the pointer in every future.
+pub(crate) trait AsQueueRef<R: QueueStore, T> {
+    /// The view of this queue.
+    fn as_queue_ref(&self) -> &QueueRef<R, T>;
+}
 
-    #[inline]
-    fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
-        R::Ring::try_send(self, item)
-    }
-
-    #[inline]
-    fn try_recv(&self) -> Result<T, TryRecvError> {
-        R::Ring::try_recv(self)
-    }
-
-    fn lists(&self) -> &WaitLists<R> {
-        &self.lists
-    }
-
-    fn announce_sender(&self) -> bool {
-        R::Ring::announce_sender(self)
-    }
-
-    fn announce_receiver(&self) -> bool {
-        R::Ring::announce_receiver(self)
-    }
-
-    fn announce_joiner(&self) -> bool {
-        R::Ring::announce_joiner(self)
-    }
-
-    fn all_done(&self) -> bool {
-        R::Ring::all_done(self)
+impl<R: QueueStore, T> AsQueueRef<R, T> for QueueRef<R, T> {
+    #[inline(always)]
+    fn as_queue_ref(&self) -> &QueueRef<R, T> {
+        self
     }
 }
 
-/// The sized queue's own [`Channel`]: the same operations as [`QueueRef`]'s, so that
-/// [`Queue::send`] and [`Queue::recv`] can build their futures over a thin
-/// reference (the capacity is the constant `N`, not a length carried beside the
-/// pointer in every future).
-impl<R: QueueStore, T, const N: usize> Channel for Queue<R, T, N> {
+impl<R: QueueStore, T, const N: usize> AsQueueRef<R, T> for Queue<R, T, N> {
+    #[inline(always)]
+    fn as_queue_ref(&self) -> &QueueRef<R, T> {
+        self
+    }
+}
+
+impl<R: QueueStore, T, S> Channel for QueueCore<R, T, S>
+where
+    S: ?Sized + Storage<SlotOf<R, T>>,
+    Self: AsQueueRef<R, T>,
+{
     type Raw = R;
     type Item = T;
 
     #[inline]
     fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
-        R::Ring::try_send(self, item)
+        R::Ring::try_send(self.as_queue_ref(), item)
     }
 
     #[inline]
     fn try_recv(&self) -> Result<T, TryRecvError> {
-        R::Ring::try_recv(self)
+        R::Ring::try_recv(self.as_queue_ref())
     }
 
     fn lists(&self) -> &WaitLists<R> {
@@ -439,19 +428,19 @@ impl<R: QueueStore, T, const N: usize> Channel for Queue<R, T, N> {
     }
 
     fn announce_sender(&self) -> bool {
-        R::Ring::announce_sender(self)
+        R::Ring::announce_sender(self.as_queue_ref())
     }
 
     fn announce_receiver(&self) -> bool {
-        R::Ring::announce_receiver(self)
+        R::Ring::announce_receiver(self.as_queue_ref())
     }
 
     fn announce_joiner(&self) -> bool {
-        R::Ring::announce_joiner(self)
+        R::Ring::announce_joiner(self.as_queue_ref())
     }
 
     fn all_done(&self) -> bool {
-        R::Ring::all_done(self)
+        R::Ring::all_done(self.as_queue_ref())
     }
 }
 
